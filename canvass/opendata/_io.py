@@ -104,12 +104,14 @@ def read_text_table(
     sep: str | None = None,
     header_predicate: Callable[[list[str]], bool] | None = None,
     max_title_rows: int = 12,
+    expected: str = "the expected column codes",
 ) -> pd.DataFrame:
     """Read a delimited text file (optionally gzipped) with every cell as a string.
 
     ``header_predicate`` finds the header row among the first ``max_title_rows``
     lines, for files with title rows above the column codes (INSEE); without it
-    the first line is the header. Cells are stripped; empty cells become NA.
+    the first line is the header; ``expected`` describes that header in the
+    error raised when it is not found. Cells are stripped; empty cells become NA.
 
     Raises
     ------
@@ -130,7 +132,7 @@ def read_text_table(
                 break
         else:
             raise InputDataError(
-                f"no header row found in the first {max_title_rows} lines",
+                f"no header row with {expected} found in the first {max_title_rows} lines",
                 source=path,
                 hint="check that this is the expected kind of file and that its column codes are on one line",
             )
@@ -160,8 +162,17 @@ def read_text_table(
     return frame.apply(lambda column: column.str.strip())
 
 
-def read_excel_table(path: Path, *, header_predicate: Callable[[list[str]], bool], sheet: str | int | None = None) -> pd.DataFrame:
-    """Read the first sheet of an .xlsx whose header row is found by ``header_predicate`` (INSEE title rows)."""
+def read_excel_table(
+    path: Path,
+    *,
+    header_predicate: Callable[[list[str]], bool],
+    sheet: str | int | None = None,
+    expected: str = "the expected column codes",
+) -> pd.DataFrame:
+    """Read the first sheet of an .xlsx whose header row is found by ``header_predicate`` (INSEE title rows).
+
+    ``expected`` describes that header in the error raised when it is not found.
+    """
     path = Path(path)
     try:
         raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=str, nrows=15)
@@ -172,7 +183,7 @@ def read_excel_table(path: Path, *, header_predicate: Callable[[list[str]], bool
             frame = pd.read_excel(path, sheet_name=sheet or 0, skiprows=index, dtype=str)
             frame.columns = [str(column).strip() for column in frame.columns]
             return frame.apply(lambda column: column.str.strip())
-    raise InputDataError("no header row found in the first 15 rows", source=path, hint="check that this is the expected kind of file")
+    raise InputDataError(f"no header row with {expected} found in the first 15 rows", source=path, hint="check that this is the expected kind of file")
 
 
 def to_number(values: pd.Series) -> pd.Series:

@@ -1,0 +1,124 @@
+"""Command line: one subcommand per action of the app.
+
+    canvass demo                      generate the demo commune, build it, print its report
+    canvass build FOLDER --commune CODE --out FILE
+    canvass report FILE [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from canvass.errors import CanvassError
+
+log = logging.getLogger("canvass")
+
+
+class _ProgressPrinter:
+    """Print progress callbacks to stderr as ``[ 45%] message (1.2 s)``."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not self.quiet:
+            elapsed = time.perf_counter() - self.start
+            print(f"[{fraction:4.0%}] {message} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _forced_files(specs: list[str]) -> dict[Path, str]:
+    forced = {}
+    for spec in specs:
+        kind, separator, path = spec.partition("=")
+        if not separator:
+            raise CanvassError(f"--file expects KIND=PATH (e.g. results:mi2022=resultats.txt), got {spec!r}")
+        forced[Path(path)] = kind
+    return forced
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from canvass.territory.build import build_territory
+    from canvass.territory.io import save_territory
+    from canvass.territory.report import format_report, territory_report
+
+    territory = build_territory(Path(args.folder), args.commune, forced=_forced_files(args.file), on_progress=_ProgressPrinter(args.quiet))
+    save_territory(territory, Path(args.out))
+    report = territory_report(territory)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
+    print(f"territory written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from canvass.territory.io import load_territory
+    from canvass.territory.report import format_report, territory_report
+
+    report = territory_report(load_territory(Path(args.territory)))
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from canvass.demo import DEMO_COMMUNE, write_demo
+    from canvass.territory.build import build_territory
+    from canvass.territory.io import save_territory
+    from canvass.territory.report import format_report, territory_report
+
+    progress = _ProgressPrinter(args.quiet)
+    folder = Path(args.data)
+    progress(0.0, f"writing the demo commune's official files to {folder}")
+    write_demo(folder, seed=args.seed)
+    territory = build_territory(folder, [DEMO_COMMUNE], on_progress=progress)
+    out = Path(args.out) if args.out else folder / "territory.gpkg"
+    save_territory(territory, out)
+    print(format_report(territory_report(territory)))
+    print(f"territory written to {out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="canvass", description="Door-to-door canvassing planner: official open data to street plans.")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="generate the demo commune, build its territory and print the report")
+    demo.add_argument("--data", default="data/demo", help="folder for the demo's official files (default: data/demo)")
+    demo.add_argument("--out", help="territory file (default: DATA/territory.gpkg)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed of the demo commune (default: 0)")
+    demo.set_defaults(handler=_cmd_demo)
+
+    build = commands.add_parser("build", help="build a territory from a folder of official files")
+    build.add_argument("folder", help="folder holding the commune's files (kinds are detected)")
+    build.add_argument("--commune", action="append", required=True, help="INSEE code (repeat for several); Paris arrondissement codes such as 75116 work")
+    build.add_argument("--out", required=True, help="territory GeoPackage to write")
+    build.add_argument("--file", action="append", default=[], metavar="KIND=PATH", help="force a file's kind (e.g. results:mi2022=res.txt, ignore=old.geojson)")
+    build.add_argument("--json", action="store_true", help="print the report as JSON")
+    build.set_defaults(handler=_cmd_build)
+
+    report = commands.add_parser("report", help="print the report of a territory file")
+    report.add_argument("territory", help="territory GeoPackage written by canvass build")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.set_defaults(handler=_cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; errors in the data print a clear message and exit with status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except CanvassError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

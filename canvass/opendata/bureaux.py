@@ -1,0 +1,251 @@
+"""Bureau de vote polygons: published contours, or cells built from the REU address extract.
+
+Published layers name their codes differently (Paris ``id_bv`` ``16-1``, Brest
+``DEPCO``/``BVOTE``, REU-derived Voronoi files ``CODE_BV`` ``04036_2``,
+Toulouse ``uniq_bdv``). Each is mapped to the canonical ``bureau_id`` of
+:mod:`canvass.opendata.codes`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from canvass.crs import METRIC_CRS
+from canvass.errors import GeometryWarning, InputDataError
+from canvass.opendata import codes
+from canvass.opendata._geo import clean_polygons, read_vector
+from canvass.opendata._io import first_match
+from canvass.opendata.schemas import BUREAUX_COLUMNS
+
+# Columns that hold a full key "<commune>_<bureau>".
+KEY_COLUMNS = ("code_bv_insee", "CODE_BV", "codeBureauVote", "id_bv_insee", "id_brut_bv_reu")
+# (commune column, bureau column) pairs, tried in order.
+PAIR_COLUMNS = (
+    ("DEPCO", "BVOTE"),
+    ("INSEE_COM", "BVOTE"),
+    ("code_commune", "code_bv"),
+    ("codeCommune", "numeroBureauVote"),
+    ("insee", "bureau"),
+)
+PARIS_COLUMNS = ("id_bv", "arrondissement")
+NAME_COLUMNS = ("LLIEU", "nom", "lieu_vote", "nomBureauVote", "TITRE", "COMMUNE")
+REGISTERED_COLUMNS = ("nbr_elect_f", "inscrits", "nb_inscrits")
+SINGLE_COMMUNE_COLUMNS = ("uniq_bdv", "num_bv", "code_bv", "bureau")
+
+
+def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read bureau de vote polygons into :data:`BUREAUX_COLUMNS`, in Lambert-93.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage or shapefile.
+    communes
+        INSEE codes to keep. Paris arrondissement codes (``75116``) keep that
+        arrondissement's bureaux. A file that does not name its commune
+        (Toulouse ``uniq_bdv``) needs exactly one code here.
+    layer
+        Layer of a multi-layer GeoPackage.
+
+    Raises
+    ------
+    InputDataError
+        No bureau code column, codes of an unknown form, a file without commune
+        and no single commune given, or no bureau left for the communes asked.
+    """
+    path = Path(path)
+    raw = read_vector(path, layer=layer)
+    communes = list(communes or [])
+    bureau_id = _bureau_ids(raw, path, communes)
+    frame = gpd.GeoDataFrame(
+        {
+            "bureau_id": bureau_id.astype("string"),
+            "commune": codes.commune_of_key(bureau_id.astype("string")),
+            "label": codes.bureau_label(bureau_id.astype("string")),
+            "name": _optional_text(raw, NAME_COLUMNS),
+            "n_registered": _optional_number(raw, REGISTERED_COLUMNS),
+        },
+        geometry=raw.geometry.values,
+        crs=METRIC_CRS,
+    )
+    frame = select_communes(frame, communes, source=path)
+    frame = clean_polygons(frame, source=path, key="bureau_id")
+    return _merge_duplicates(frame, source=path)
+
+
+def select_communes(frame: pd.DataFrame, communes: list[str], *, source: Path | str, column: str = "bureau_id") -> pd.DataFrame:
+    """Keep the rows of ``frame`` whose bureau key belongs to ``communes`` (arrondissement codes allowed).
+
+    Raises
+    ------
+    InputDataError
+        If nothing is left: the message lists the communes the file does hold.
+    """
+    if not communes:
+        return frame
+    keep = communes_mask(frame[column], communes)
+    if not keep.any():
+        held = sorted(codes.commune_of_key(frame[column].astype("string")).dropna().unique())
+        raise InputDataError(
+            f"no bureau of commune {', '.join(communes)} in this file",
+            source=source,
+            codes=held,
+            hint="check the INSEE code (5 characters, e.g. 29019 for Brest; 75116 for Paris 16e); the values are the communes the file holds",
+        )
+    return frame.loc[keep].copy()
+
+
+def communes_mask(keys: pd.Series, communes: list[str]) -> pd.Series:
+    """Tell which canonical bureau keys belong to ``communes`` (an arrondissement keeps its AAxx bureaux)."""
+    keys = keys.astype("string")
+    commune = codes.commune_of_key(keys)
+    number = pd.to_numeric(keys.str.slice(6, 10), errors="coerce")
+    mask = pd.Series(False, index=keys.index)
+    for code in communes:
+        arrondissement = codes.arrondissement_number(code)
+        if arrondissement is None:
+            mask |= commune == code
+        else:
+            mask |= (commune == codes.plm_parent(code)) & (number // 100 == arrondissement)
+    return mask.fillna(False).astype(bool)
+
+
+def bureaux_from_reu(
+    addresses: gpd.GeoDataFrame,
+    contours: gpd.GeoDataFrame,
+    *,
+    source: str = "REU",
+) -> gpd.GeoDataFrame:
+    """Build bureau polygons from REU address points: Voronoi cells, merged per bureau, clipped to the commune.
+
+    This is the method of INSEE's mapvotr and of the data.gouv contours. Points
+    sharing a location but tagged with different bureaux (street-level
+    geocoding) give their cell to the bureau with most addresses there; the
+    count of such points is kept in ``frame.attrs["n_points_shared"]``.
+
+    Parameters
+    ----------
+    addresses
+        REU points (``bureau_id``, ``commune``, ``n_addresses``), Lambert-93.
+    contours
+        Commune contours with a ``commune`` column, Lambert-93.
+
+    Raises
+    ------
+    InputDataError
+        If a commune of the points has no contour.
+    """
+    missing = sorted(set(addresses["commune"].dropna()) - set(contours["commune"]))
+    if missing:
+        raise InputDataError(
+            f"{len(missing)} communes of the REU points have no contour",
+            source=source,
+            codes=missing,
+            hint="add the commune contours (IGN ADMIN EXPRESS or BD TOPO) to the folder",
+        )
+    # One site per distinct location; its bureau is the one with most addresses there.
+    points = pd.DataFrame(
+        {
+            "commune": addresses["commune"].to_numpy(),
+            "bureau_id": addresses["bureau_id"].to_numpy(),
+            "x": np.round(addresses.geometry.x.to_numpy(), 2),
+            "y": np.round(addresses.geometry.y.to_numpy(), 2),
+            "n_addresses": addresses["n_addresses"].fillna(1).to_numpy(),
+        }
+    )
+    weights = points.groupby(["commune", "x", "y", "bureau_id"], as_index=False)["n_addresses"].sum()
+    weights = weights.sort_values("n_addresses", ascending=False, kind="stable")
+    sites = weights.drop_duplicates(["commune", "x", "y"])
+    n_bureaux_at_site = weights.groupby(["commune", "x", "y"])["bureau_id"].transform("size")
+    shared = int((n_bureaux_at_site > 1).sum() - weights.loc[n_bureaux_at_site > 1, ["commune", "x", "y"]].drop_duplicates().shape[0])
+    cells = []
+    contour_of = contours.dissolve("commune").geometry
+    for commune, group in sites.groupby("commune", sort=True):
+        outline = contour_of[commune]
+        multipoint = shapely.multipoints(np.column_stack([group["x"], group["y"]]))
+        voronoi = shapely.voronoi_polygons(multipoint, extend_to=outline, ordered=True)
+        cell_geometries = shapely.intersection(shapely.get_parts(voronoi), outline)
+        cells.append(gpd.GeoDataFrame({"bureau_id": group["bureau_id"].to_numpy(), "commune": commune}, geometry=cell_geometries, crs=METRIC_CRS))
+    merged = pd.concat(cells).dissolve("bureau_id", as_index=False, sort=True)
+    registered = addresses.groupby("bureau_id")["n_addresses"].sum()
+    frame = gpd.GeoDataFrame(
+        {
+            "bureau_id": merged["bureau_id"].astype("string"),
+            "commune": merged["commune"].astype("string"),
+            "label": codes.bureau_label(merged["bureau_id"].astype("string")),
+            "name": pd.Series(pd.NA, index=merged.index, dtype="string"),
+            "n_registered": np.nan,
+        },
+        geometry=shapely.make_valid(merged.geometry.values),
+        crs=METRIC_CRS,
+    )
+    frame.attrs["n_points_shared"] = shared
+    frame.attrs["n_addresses_per_bureau"] = registered.to_dict()
+    return frame[list(BUREAUX_COLUMNS)]
+
+
+def _bureau_ids(raw: pd.DataFrame, path: Path, communes: list[str]) -> pd.Series:
+    """Find the bureau code column(s) of a published layer and return canonical keys."""
+    columns = list(raw.columns)
+    key = first_match(columns, KEY_COLUMNS)
+    if key is not None:
+        return codes.split_bureau_key(raw[key], source=str(path), column=key)
+    for commune_column, bureau_column in PAIR_COLUMNS:
+        found = first_match(columns, [commune_column]), first_match(columns, [bureau_column])
+        if None not in found:
+            return codes.bureau_key(raw[found[0]].astype("string"), raw[found[1]].astype("string"), source=str(path), column=found[1])
+    if all(first_match(columns, [name]) for name in PARIS_COLUMNS):
+        return codes.bureau_key(pd.Series("75056", index=raw.index), raw[first_match(columns, ["id_bv"])].astype("string"), source=str(path), column="id_bv")
+    single = first_match(columns, SINGLE_COMMUNE_COLUMNS)
+    if single is not None:
+        parents = {codes.plm_parent(code) for code in communes}
+        if len(parents) != 1:
+            raise InputDataError(
+                f"this layer gives bureau numbers ({single!r}) but not their commune",
+                source=path,
+                hint="give the commune's INSEE code (canvass build --commune 31555) so the bureaux can be keyed",
+            )
+        return codes.bureau_key(pd.Series(parents.pop(), index=raw.index), raw[single].astype("string"), source=str(path), column=single)
+    raise InputDataError(
+        "no bureau code column found",
+        source=path,
+        where=f"columns: {', '.join(map(str, columns[:15]))}",
+        hint=f"a bureau layer needs one of {', '.join(KEY_COLUMNS)}, a pair such as DEPCO + BVOTE, or id_bv (Paris)",
+    )
+
+
+def _optional_text(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:
+    column = first_match(list(raw.columns), candidates)
+    if column is None:
+        return pd.Series(pd.NA, index=raw.index, dtype="string")
+    return raw[column].astype("string").str.strip()
+
+
+def _optional_number(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:
+    column = first_match(list(raw.columns), candidates)
+    if column is None:
+        return pd.Series(np.nan, index=raw.index)
+    return pd.to_numeric(raw[column], errors="coerce").astype("float64")
+
+
+def _merge_duplicates(frame: gpd.GeoDataFrame, *, source: Path | str) -> gpd.GeoDataFrame:
+    """Merge rows that share a bureau key (a bureau published in several pieces), with a warning."""
+    duplicated = frame["bureau_id"].duplicated(keep=False)
+    if not duplicated.any():
+        return frame[list(BUREAUX_COLUMNS)].reset_index(drop=True)
+    warnings.warn(
+        GeometryWarning(
+            f"{source}: {frame.loc[duplicated, 'bureau_id'].nunique()} bureaux come in several pieces and were merged: "
+            + ", ".join(frame.loc[duplicated, "bureau_id"].unique()[:5])
+        ),
+        stacklevel=3,
+    )
+    merged = frame.dissolve("bureau_id", as_index=False, sort=False, aggfunc={"commune": "first", "label": "first", "name": "first", "n_registered": "sum"})
+    return merged[list(BUREAUX_COLUMNS)].reset_index(drop=True)

@@ -1,0 +1,196 @@
+"""Tell what each file of a commune folder is, from its name and its header.
+
+A field organiser drops the files of a commune into one folder; this module
+sorts them into kinds (bureaux, results, IRIS, census, streets, addresses…)
+without reading them whole. Files it does not recognise are listed with the
+reason, never silently used. Any file's kind can be forced by the caller.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pyogrio
+
+from canvass.errors import InputDataError
+from canvass.opendata import bureaux as bureaux_module
+from canvass.opendata._io import decode_text, sniff_separator
+
+KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets")
+"""Kinds of input a territory is built from; ``ignore`` may also be forced."""
+
+VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".topojson", ".fgb")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
+STREET_SUFFIXES = (".osm", ".pbf", ".graphml", ".gml", ".o5m")
+IRIS_CODE_COLUMNS = ("DCOMIRIS", "CODE_IRIS", "code_iris", "iris_code")
+COMMUNE_CODE_COLUMNS = ("code_insee", "INSEE_COM", "insee_com", "codgeo", "CODGEO", "code_commune")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of a commune folder and what it is.
+
+    ``layout`` refines the kind where several publisher layouts exist (results
+    layouts, street formats); ``reason`` says why a file is ignored.
+    """
+
+    path: Path
+    kind: str
+    layout: str | None = None
+    reason: str | None = None
+
+
+def classify_folder(folder: Path, *, forced: dict[Path, str] | None = None) -> list[InputFile]:
+    """Classify every file under ``folder`` (recursively), in name order.
+
+    ``forced`` maps paths to a kind (``results``, or ``results:mi2022`` to force a
+    layout too, or ``ignore``); forced files may lie outside the folder.
+
+    Raises
+    ------
+    InputDataError
+        If the folder does not exist or a forced kind is unknown.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputDataError("folder not found", source=folder, hint="give the folder that holds the commune's files")
+    forced = {Path(path).resolve(): kind for path, kind in (forced or {}).items()}
+    paths = sorted(path for path in folder.rglob("*") if path.is_file() and not path.name.startswith("."))
+    paths += [path for path in forced if path not in {p.resolve() for p in paths}]
+    files = []
+    for path in paths:
+        kind = forced.get(path.resolve())
+        if kind is not None:
+            files.append(_forced(path, kind))
+        elif _is_sidecar(path):
+            continue
+        else:
+            files.append(classify_file(path))
+    return files
+
+
+def classify_file(path: Path) -> InputFile:
+    """Classify one file from its suffix and header; unreadable files are ``ignored`` with a reason."""
+    path = Path(path)
+    suffixes = "".join(path.suffixes).lower()
+    base = suffixes.removesuffix(".gz").removesuffix(".bz2")
+    try:
+        if any(base.endswith(suffix) for suffix in STREET_SUFFIXES):
+            return InputFile(path, "streets")
+        if base.endswith(".json"):
+            return _classify_json(path)
+        if any(base.endswith(suffix) for suffix in VECTOR_SUFFIXES):
+            return _classify_vector(path)
+        if any(base.endswith(suffix) for suffix in TABLE_SUFFIXES):
+            return _classify_columns(path, _table_columns(path))
+    except InputDataError as error:
+        return InputFile(path, "ignore", reason=error.what)
+    return InputFile(path, "ignore", reason=f"unknown file type {suffixes or '(no extension)'}")
+
+
+def _forced(path: Path, kind: str) -> InputFile:
+    base, _, layout = kind.partition(":")
+    if base not in KINDS + ("ignore",):
+        raise InputDataError(
+            f"unknown kind {kind!r}",
+            source=path,
+            hint=f"kinds are {', '.join(KINDS)} or ignore; a layout may follow, e.g. results:mi2022",
+        )
+    return InputFile(path, base, layout or None, reason="forced" if base == "ignore" else None)
+
+
+def _is_sidecar(path: Path) -> bool:
+    """Shapefile companions and metadata are read with their main file."""
+    return path.suffix.lower() in {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".md", ".xml", ".sbn", ".sbx"}
+
+
+def _classify_vector(path: Path) -> InputFile:
+    info = pyogrio.read_info(path)
+    fields = [str(field) for field in info["fields"]]
+    geometry = str(info.get("geometry_type") or "")
+    lowered = {field.lower() for field in fields}
+    if any(column.lower() in lowered for column in IRIS_CODE_COLUMNS):
+        return InputFile(path, "iris")
+    if _has_bureau_columns(fields):
+        return InputFile(path, "bureaux")
+    if "Polygon" in geometry and any(column.lower() in lowered for column in COMMUNE_CODE_COLUMNS):
+        return InputFile(path, "contours")
+    return InputFile(path, "ignore", reason=f"a {geometry or 'vector'} layer without bureau, IRIS or commune codes")
+
+
+def _has_bureau_columns(fields: list[str]) -> bool:
+    lowered = {field.lower() for field in fields}
+    has = lambda name: name.lower() in lowered  # noqa: E731
+    if any(has(column) for column in bureaux_module.KEY_COLUMNS):
+        return True
+    if any(has(a) and has(b) for a, b in bureaux_module.PAIR_COLUMNS):
+        return True
+    return all(has(column) for column in bureaux_module.PARIS_COLUMNS) or has("uniq_bdv")
+
+
+def _classify_json(path: Path) -> InputFile:
+    head = _head_text(path, 4096).lstrip()
+    if '"elements"' in head or '"osm3s"' in head:
+        return InputFile(path, "streets", "overpass_json")
+    if '"FeatureCollection"' in head or '"Topology"' in head:
+        return _classify_vector(path)
+    return InputFile(path, "ignore", reason="JSON that is neither GeoJSON nor an Overpass extract")
+
+
+def _table_columns(path: Path) -> list[str]:
+    """Return the column names of a table without reading it whole (title rows skipped)."""
+    suffix = path.name.lower().removesuffix(".gz")
+    if suffix.endswith(".parquet"):
+        return list(pq.read_schema(path).names)
+    if suffix.endswith(".xlsx"):
+        from canvass.opendata._io import read_excel_table
+
+        try:
+            return list(read_excel_table(path, header_predicate=lambda cells: "IRIS" in cells).columns)
+        except InputDataError:
+            return []
+    lines = _head_text(path, 64 * 1024).splitlines()[:12]
+    if not lines:
+        raise InputDataError("the file is empty", source=path)
+    for line in lines:
+        cells = [cell.strip().strip('"') for cell in line.split(sniff_separator(line))]
+        if "IRIS" in cells:
+            return cells
+    return [cell.strip().strip('"') for cell in lines[0].split(sniff_separator(lines[0]))]
+
+
+def _classify_columns(path: Path, columns: list[str]) -> InputFile:
+    from canvass.opendata.results import detect_results_layout
+
+    layout = detect_results_layout(columns)
+    if layout is not None:
+        return InputFile(path, "results", layout)
+    names = set(columns)
+    if "idcar_200m" in names:
+        return InputFile(path, "grid")
+    if "id_brut_bv_reu" in names and "longitude" in names:
+        return InputFile(path, "reu")
+    if {"numero", "nom_voie", "lon", "lat"} <= names or {"cle_interop", "voie_nom", "long", "lat"} <= names:
+        return InputFile(path, "ban")
+    if "IRIS" in names:
+        return InputFile(path, "census")
+    return InputFile(path, "ignore", reason="a table whose columns match no known layout")
+
+
+def _head_text(path: Path, size: int) -> str:
+    """Decode the first ``size`` bytes of a (possibly compressed) file."""
+    opener = gzip.open if path.suffix == ".gz" else bz2.open if path.suffix == ".bz2" else open
+    with opener(path, "rb") as stream:
+        data = stream.read(size)
+    if not data.strip():
+        raise InputDataError("the file is empty", source=path)
+    if b"\x00" in data:
+        raise InputDataError("binary content", source=path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data[: error.start].decode("utf-8") if error.start > size - 8 else data.decode("cp1252", errors="replace")

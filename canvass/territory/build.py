@@ -1,0 +1,297 @@
+"""Build a Territory from a folder of official files: read, key, clip, join, place doors."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from canvass.crs import METRIC_CRS
+from canvass.errors import CanvassWarning, InputDataError, JoinWarning
+from canvass.opendata import codes
+from canvass.opendata._geo import read_vector
+from canvass.opendata.addresses import read_ban, read_reu
+from canvass.opendata.bureaux import bureaux_from_reu, communes_mask, read_bureaux
+from canvass.opendata.detect import COMMUNE_CODE_COLUMNS, InputFile, classify_folder
+from canvass.opendata.insee import read_census, read_filosofi_grid, read_iris
+from canvass.opendata.osm import read_streets
+from canvass.opendata.results import read_results
+from canvass.opendata.schemas import ADDRESS_COLUMNS, BUREAUX_COLUMNS, IRIS_COLUMNS, RESULTS_COLUMNS, SEGMENT_COLUMNS
+from canvass.territory import doors
+from canvass.territory.model import Territory
+
+ProgressCallback = Callable[[float, str], None]
+
+# Raw OSM is complete and unsimplified: preferred over a derived OSMnx graph.
+STREET_FORMAT_PRIORITY = {"pbf": 0, "osm_xml": 0, "overpass_json": 1, "graphml": 2}
+
+
+def build_territory(
+    folder: Path,
+    communes: Iterable[str],
+    *,
+    forced: dict[Path, str] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Territory:
+    """Read every recognised file of ``folder`` and build the territory of ``communes``.
+
+    Parameters
+    ----------
+    folder
+        Folder holding the commune's official files (any names; kinds are detected).
+    communes
+        INSEE codes (``29019``), or Paris/Lyon/Marseille arrondissement codes (``75116``).
+    forced
+        Paths whose kind is forced (``results:mi2022``, ``ignore``…), see :func:`classify_folder`.
+    on_progress
+        Called with (fraction done, message) as each layer is read.
+
+    Raises
+    ------
+    InputDataError
+        No bureau layer (nor REU extract), several bureau layers, or a file that
+        cannot be read; warnings (unmatched codes, repaired geometries) are kept
+        in ``territory.meta["warnings"]`` instead.
+    """
+    communes = tuple(dict.fromkeys(str(code).strip() for code in communes))
+    if not communes:
+        raise InputDataError("no commune given", hint="give at least one INSEE code, e.g. --commune 29019")
+    progress = on_progress or (lambda fraction, message: None)
+    files = classify_folder(folder, forced=forced)
+    by_kind: dict[str, list[InputFile]] = {}
+    for item in files:
+        by_kind.setdefault(item.kind, []).append(item)
+    meta: dict = {
+        "communes": list(communes),
+        "inputs": [{"path": str(item.path), "kind": item.kind, "layout": item.layout} for item in files if item.kind != "ignore"],
+        "ignored": [{"path": str(item.path), "reason": item.reason} for item in files if item.kind == "ignore"],
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CanvassWarning)
+        progress(0.05, "bureaux de vote")
+        addresses = _read_addresses(by_kind, communes)
+        bureaux = _read_bureaux(by_kind, communes, addresses, meta)
+        progress(0.25, "résultats électoraux")
+        results = _read_results(by_kind, bureaux, communes, meta)
+        progress(0.45, "IRIS et recensement")
+        iris = _read_iris(by_kind, communes, bureaux)
+        census = _read_census(by_kind, iris, communes)
+        grid = _read_grid(by_kind, bureaux)
+        progress(0.6, "rues")
+        segments = _read_segments(by_kind, bureaux, meta)
+        progress(0.85, "portes")
+        segments = _place_doors(segments, addresses, census, iris, grid, bureaux, results, meta)
+    meta["warnings"] = [str(item.message) for item in caught if issubclass(item.category, CanvassWarning)]
+    progress(1.0, "territoire prêt")
+    return Territory(communes, bureaux, results, iris, census, segments, addresses, grid, meta)
+
+
+def _read_addresses(by_kind: dict, communes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    frames = [_lenient(read_ban, item, communes) for item in by_kind.get("ban", [])]
+    frames += [_lenient(read_reu, item, communes) for item in by_kind.get("reu", [])]
+    frames = [frame for frame in frames if frame is not None]
+    if not frames:
+        return gpd.GeoDataFrame({column: [] for column in ADDRESS_COLUMNS[:-1]}, geometry=[], crs=METRIC_CRS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _read_bureaux(by_kind: dict, communes: tuple[str, ...], addresses: gpd.GeoDataFrame, meta: dict) -> gpd.GeoDataFrame:
+    layers = []
+    for item in by_kind.get("bureaux", []):
+        try:
+            layers.append((item, read_bureaux(item.path, communes=communes)))
+        except InputDataError as error:
+            if "no bureau of commune" not in error.what:
+                raise
+            meta["ignored"].append({"path": str(item.path), "reason": error.what})
+    if len(layers) > 1:
+        raise InputDataError(
+            f"{len(layers)} bureau layers hold these communes",
+            codes=[str(item.path) for item, _ in layers],
+            hint="keep one bureau layer in the folder, or force the others to be ignored (--file ignore=PATH)",
+        )
+    if layers:
+        item, bureaux = layers[0]
+        meta["bureaux_source"] = {"kind": "polygons", "path": str(item.path)}
+        return bureaux
+    reu = addresses[addresses["source"] == "REU"] if len(addresses) else addresses
+    if len(reu) == 0:
+        raise InputDataError(
+            f"no bureau polygons and no REU address extract for commune {', '.join(communes)}",
+            hint="add the bureaux de vote contours (GeoJSON, GeoPackage, shapefile) or INSEE's REU geolocated addresses to the folder",
+        )
+    contours = _read_contours(by_kind)
+    bureaux = bureaux_from_reu(reu, contours)
+    inside = gpd.sjoin(reu[["bureau_id", "geometry"]], bureaux[["bureau_id", "geometry"]], predicate="within", how="left")
+    inside = inside[~inside.index.duplicated()]
+    meta["bureaux_source"] = {
+        "kind": "reu_voronoi",
+        "n_points": int(len(reu)),
+        "n_points_in_own_cell": int((inside["bureau_id_left"] == inside["bureau_id_right"]).sum()),
+        "n_points_shared_location": int(bureaux.attrs.get("n_points_shared", 0)),
+        "n_points_outside_commune": int(inside["bureau_id_right"].isna().sum()),
+    }
+    return bureaux
+
+
+def _read_contours(by_kind: dict) -> gpd.GeoDataFrame:
+    frames = []
+    for item in by_kind.get("contours", []):
+        raw = read_vector(item.path)
+        column = next(c for c in raw.columns if c in COMMUNE_CODE_COLUMNS or c.lower() in COMMUNE_CODE_COLUMNS)
+        frames.append(gpd.GeoDataFrame({"commune": codes.normalise_commune(raw[column])}, geometry=raw.geometry.values, crs=METRIC_CRS))
+    if not frames:
+        raise InputDataError(
+            "REU address points need commune contours to build bureau cells",
+            hint="add the commune contour (IGN ADMIN EXPRESS / BD TOPO GeoJSON with a code_insee column) to the folder",
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _read_results(by_kind: dict, bureaux: gpd.GeoDataFrame, communes: tuple[str, ...], meta: dict) -> pd.DataFrame:
+    frames = []
+    for item in by_kind.get("results", []):
+        table = read_results(item.path, layout=item.layout)
+        table = table[communes_mask(table["bureau_id"], list(communes))]
+        if table.empty:
+            meta["ignored"].append({"path": str(item.path), "reason": f"no result for commune {', '.join(communes)}"})
+            continue
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame({column: [] for column in RESULTS_COLUMNS})
+    results = pd.concat(frames, ignore_index=True)
+    key = ["election", "round", "bureau_id", "candidate"]
+    duplicated = results.duplicated(key)
+    if duplicated.any():
+        warnings.warn(JoinWarning(f"{int(duplicated.sum())} result rows appear in two files and were kept once"), stacklevel=2)
+        results = results[~duplicated].reset_index(drop=True)
+    for (election, round_), group in results.groupby(["election", "round"], sort=True):
+        unmatched = sorted(set(group["bureau_id"]) - set(bureaux["bureau_id"]))
+        if unmatched:
+            warnings.warn(JoinWarning(f"{election} round {round_}: {len(unmatched)} bureaux with results have no polygon: {', '.join(unmatched[:5])}"), stacklevel=2)
+        missing = sorted(set(bureaux["bureau_id"]) - set(group["bureau_id"]))
+        if missing:
+            warnings.warn(JoinWarning(f"{election} round {round_}: {len(missing)} bureaux have no results: {', '.join(missing[:5])}"), stacklevel=2)
+    return results
+
+
+def _iris_mask(iris_communes: pd.Series, communes: tuple[str, ...]) -> pd.Series:
+    """IRIS of the communes asked: an arrondissement by its own code, a PLM commune by all its arrondissements."""
+    parents = iris_communes.astype("string").map(codes.plm_parent, na_action="ignore")
+    return iris_communes.isin(communes) | parents.isin(communes)
+
+
+def _read_iris(by_kind: dict, communes: tuple[str, ...], bureaux: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frames = [read_iris(item.path) for item in by_kind.get("iris", [])]
+    frames = [frame[_iris_mask(frame["commune"], communes)] for frame in frames]
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return gpd.GeoDataFrame({column: [] for column in IRIS_COLUMNS[:-1]}, geometry=[], crs=METRIC_CRS)
+    iris = pd.concat(frames, ignore_index=True).drop_duplicates("iris_code")
+    return iris.reset_index(drop=True)
+
+
+def _read_census(by_kind: dict, iris: gpd.GeoDataFrame, communes: tuple[str, ...]) -> pd.DataFrame:
+    merged = None
+    for item in by_kind.get("census", []):
+        table = read_census(item.path)
+        if len(iris):
+            table = table[table["iris_code"].isin(iris["iris_code"])]
+        else:
+            table = table[_iris_mask(table["iris_code"].str.slice(0, 5), communes)]
+        if table.empty:
+            continue
+        numeric = table.drop(columns=[column for column in table.columns if column != "iris_code" and merged is not None and column in merged.columns])
+        merged = numeric if merged is None else merged.merge(numeric, on="iris_code", how="outer")
+    if merged is None:
+        return pd.DataFrame({"iris_code": pd.Series([], dtype="string")})
+    if len(iris):
+        unmatched = sorted(set(iris["iris_code"]) - set(merged["iris_code"]))
+        if unmatched:
+            warnings.warn(JoinWarning(f"{len(unmatched)} IRIS have no census row: {', '.join(unmatched[:5])}"), stacklevel=2)
+    return merged.reset_index(drop=True)
+
+
+def _read_grid(by_kind: dict, bureaux: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frames = [read_filosofi_grid(item.path) for item in by_kind.get("grid", [])]
+    if not frames:
+        return gpd.GeoDataFrame({"idcar_200m": []}, geometry=[], crs=METRIC_CRS)
+    grid = pd.concat(frames, ignore_index=True).drop_duplicates("idcar_200m")
+    hits = shapely.STRtree(grid.geometry.values).query(shapely.union_all(bureaux.geometry.values), predicate="intersects")
+    return grid.iloc[np.sort(hits)].reset_index(drop=True)
+
+
+def _read_segments(by_kind: dict, bureaux: gpd.GeoDataFrame, meta: dict) -> gpd.GeoDataFrame:
+    street_files = by_kind.get("streets", [])
+    empty = gpd.GeoDataFrame({column: [] for column in SEGMENT_COLUMNS[:-1]} | {"bureau_id": []}, geometry=[], crs=METRIC_CRS)
+    if not street_files:
+        return empty
+    area = shapely.union_all(bureaux.geometry.values)
+    candidates = []
+    for item in street_files:
+        segments = read_streets(item.path, format=item.layout, clip=area)
+        fmt = segments.attrs.get("format", item.layout or "osm_xml")
+        candidates.append((STREET_FORMAT_PRIORITY.get(fmt, 3), -float(segments["length_m"].sum()), str(item.path), segments))
+    candidates.sort(key=lambda entry: entry[:3])
+    chosen = candidates[0]
+    meta["streets_source"] = chosen[2]
+    for _, _, path, _ in candidates[1:]:
+        meta["ignored"].append({"path": path, "reason": f"another street file was used ({Path(chosen[2]).name}): raw OSM is preferred"})
+    segments = chosen[3]
+    midpoints = shapely.line_interpolate_point(segments.geometry.values, 0.5, normalized=True)
+    point_index, bureau_index = shapely.STRtree(bureaux.geometry.values).query(midpoints, predicate="within")
+    first = np.unique(point_index, return_index=True)[1]
+    bureau_of = pd.Series(pd.NA, index=range(len(segments)), dtype="string")
+    bureau_of.iloc[point_index[first]] = bureaux["bureau_id"].to_numpy()[bureau_index[first]]
+    segments = segments.assign(bureau_id=bureau_of.to_numpy())
+    segments = segments[segments["bureau_id"].notna()].reset_index(drop=True)
+    return segments.assign(segment_id=np.arange(len(segments), dtype="int64"))
+
+
+def _place_doors(segments, addresses, census, iris, grid, bureaux, results, meta) -> gpd.GeoDataFrame:
+    """Choose the best door source available and put doors on the segments."""
+    if len(addresses):
+        allocation = doors.doors_from_addresses(segments, addresses)
+        detail = f"{len(addresses)} address points ({', '.join(sorted(addresses['source'].unique()))}), nearest segment and side"
+    elif len(iris) and (column := doors.dwelling_column(census)) is not None:
+        counts = iris[["iris_code"]].merge(census[["iris_code", column]], how="left")[column].to_numpy()
+        allocation = doors.doors_from_area_counts(segments, iris, counts, source="census_dwellings")
+        detail = f"census {column} per IRIS spread over residential street length"
+    elif len(grid):
+        allocation = doors.doors_from_area_counts(segments, grid, grid["men"].to_numpy(), source="filosofi_households")
+        detail = "Filosofi households per 200 m cell spread over residential street length"
+    else:
+        registered = _registered_per_bureau(bureaux, results)
+        allocation = doors.doors_from_area_counts(segments, bureaux, registered / doors.ELECTORS_PER_DWELLING, source="registered_voters")
+        detail = f"registered voters per bureau / {doors.ELECTORS_PER_DWELLING} spread over residential street length"
+    meta["doors_source"] = {"kind": allocation.source, "detail": detail, "n_unplaced": round(allocation.n_unplaced, 1)}
+    return segments.assign(
+        n_doors=allocation.n_doors,
+        n_doors_left=allocation.n_doors_left,
+        n_doors_right=allocation.n_doors_right,
+    )
+
+
+def _registered_per_bureau(bureaux: gpd.GeoDataFrame, results: pd.DataFrame) -> np.ndarray:
+    """Registered voters per bureau: the latest election's results, else the polygon layer's own count."""
+    registered = bureaux["n_registered"].to_numpy(dtype=float)
+    if len(results):
+        latest = results.sort_values(["election", "round"]).drop_duplicates("bureau_id", keep="last")
+        from_results = bureaux[["bureau_id"]].merge(latest[["bureau_id", "n_registered"]], how="left")["n_registered"].to_numpy(dtype=float)
+        registered = np.where(np.isnan(from_results), registered, from_results)
+    return np.nan_to_num(registered)
+
+
+def _lenient(reader, item: InputFile, communes: tuple[str, ...]):
+    """Read an address file; one that holds none of the communes is skipped (a département file may)."""
+    try:
+        return reader(item.path, communes=communes)
+    except InputDataError as error:
+        if "no address of commune" in error.what:
+            return None
+        raise

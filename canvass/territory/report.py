@@ -1,0 +1,178 @@
+"""The import report: counts and join rates per layer, and every warning.
+
+An organiser reads it to know what the territory can be trusted for: which
+bureaux have results, how much of the area the census covers, where streets or
+doors are missing.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from canvass.territory.model import Territory
+
+
+def territory_report(territory: Territory) -> dict:
+    """Return the report as plain JSON-ready data."""
+    bureaux = territory.bureaux
+    bureau_ids = set(bureaux["bureau_id"])
+    area_km2 = float(bureaux.area.sum() / 1e6)
+    return {
+        "communes": list(territory.communes),
+        "bureaux": {
+            "n": int(len(bureaux)),
+            "area_km2": round(area_km2, 3),
+            "source": territory.meta.get("bureaux_source", {}),
+        },
+        "results": _results_section(territory.results, bureau_ids),
+        "iris": _iris_section(territory),
+        "streets": _streets_section(territory),
+        "doors": _doors_section(territory),
+        "addresses": {"n_points": int(len(territory.addresses)), "n_addresses": float(territory.addresses["n_addresses"].sum()) if len(territory.addresses) else 0.0},
+        "inputs": territory.meta.get("inputs", []),
+        "ignored": territory.meta.get("ignored", []),
+        "warnings": territory.warnings,
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _results_section(results: pd.DataFrame, bureau_ids: set) -> list[dict]:
+    sections = []
+    if results.empty:
+        return sections
+    for (election, round_), group in results.groupby(["election", "round"], sort=True):
+        with_results = set(group["bureau_id"])
+        per_bureau = group.drop_duplicates("bureau_id")
+        votes = group.groupby("bureau_id")["n_votes"].sum()
+        totals = per_bureau.set_index("bureau_id")
+        ballots = votes + totals["n_blank"].fillna(0) + totals["n_null"].fillna(0)
+        checkable = totals["n_blank"].notna() & totals["n_null"].notna()
+        mismatched = int((np.abs(ballots - totals["n_voters"]) > 0.5)[checkable].sum())
+        sections.append(
+            {
+                "election": election,
+                "round": int(round_),
+                "n_result_bureaux": len(with_results),
+                "n_candidates": int(group["candidate"].nunique()),
+                "n_registered": float(per_bureau["n_registered"].sum()),
+                "bureaux_with_results": f"{len(bureau_ids & with_results)}/{len(bureau_ids)}",
+                "rate_bureaux_with_results": _rate(len(bureau_ids & with_results), len(bureau_ids)),
+                "results_with_bureau": f"{len(with_results & bureau_ids)}/{len(with_results)}",
+                "rate_results_with_bureau": _rate(len(with_results & bureau_ids), len(with_results)),
+                "unmatched_result_codes": sorted(with_results - bureau_ids)[:20],
+                "bureaux_without_results": sorted(bureau_ids - with_results)[:20],
+                "n_bureaux_totals_mismatch": mismatched,
+                "n_bureaux_totals_checkable": int(checkable.sum()),
+            }
+        )
+    return sections
+
+
+def _iris_section(territory: Territory) -> dict:
+    iris, census, bureaux = territory.iris, territory.census, territory.bureaux
+    if len(iris) == 0:
+        return {"n": 0, "area_covered": 0.0, "census_rows": int(len(census)), "census_columns": max(0, len(census.columns) - 1)}
+    territory_shape = shapely.union_all(bureaux.geometry.values)
+    covered = shapely.intersection(shapely.union_all(iris.geometry.values), territory_shape).area
+    joined = int(iris["iris_code"].isin(census["iris_code"]).sum()) if "iris_code" in census else 0
+    variables = [column for column in census.columns if column != "iris_code" and pd.api.types.is_numeric_dtype(census[column])]
+    return {
+        "n": int(len(iris)),
+        "area_covered": round(float(covered / territory_shape.area), 4),
+        "census_rows": int(len(census)),
+        "census_columns": len(variables),
+        "iris_with_census": f"{joined}/{len(iris)}",
+        "rate_iris_with_census": _rate(joined, len(iris)),
+        "n_missing_census_values": int(census[variables].isna().sum().sum()) if variables else 0,
+    }
+
+
+def _per_bureau(bureaux: gpd.GeoDataFrame, values: pd.Series) -> dict:
+    per = values.reindex(bureaux["bureau_id"]).fillna(0.0)
+    return {
+        "min": round(float(per.min()), 1),
+        "median": round(float(per.median()), 1),
+        "max": round(float(per.max()), 1),
+        "n_bureaux_zero": int((per <= 0).sum()),
+    }
+
+
+def street_length_per_bureau(territory: Territory) -> pd.Series:
+    """Street length (m) inside each bureau, by exact intersection (segments crossing a boundary are split)."""
+    segments, bureaux = territory.segments, territory.bureaux
+    if len(segments) == 0:
+        return pd.Series(0.0, index=bureaux["bureau_id"])
+    segment_index, bureau_index = shapely.STRtree(bureaux.geometry.values).query(segments.geometry.values, predicate="intersects")
+    lengths = shapely.length(shapely.intersection(segments.geometry.values[segment_index], bureaux.geometry.values[bureau_index]))
+    return pd.Series(np.bincount(bureau_index, weights=lengths, minlength=len(bureaux)), index=bureaux["bureau_id"].to_numpy())
+
+
+def _streets_section(territory: Territory) -> dict:
+    segments = territory.segments
+    length = street_length_per_bureau(territory)
+    return {
+        "n_segments": int(len(segments)),
+        "length_km": round(float(segments["length_m"].sum() / 1000), 2) if len(segments) else 0.0,
+        "source": territory.meta.get("streets_source"),
+        "length_m_per_bureau": _per_bureau(territory.bureaux, length),
+        "bureaux_with_streets": f"{int((length > 0).sum())}/{len(territory.bureaux)}",
+        "highway_km": (segments.groupby("highway")["length_m"].sum() / 1000).round(2).sort_values(ascending=False).head(12).to_dict() if len(segments) else {},
+    }
+
+
+def _doors_section(territory: Territory) -> dict:
+    segments = territory.segments
+    source = territory.meta.get("doors_source", {})
+    if len(segments) == 0:
+        return {"n_doors": 0.0, "source": source, "note": "no street segments: doors cannot be placed on streets"}
+    per_bureau = segments.groupby("bureau_id")["n_doors"].sum()
+    return {
+        "n_doors": round(float(segments["n_doors"].sum()), 1),
+        "source": source,
+        "doors_per_bureau": _per_bureau(territory.bureaux, per_bureau),
+        "n_segments_with_doors": int((segments["n_doors"] > 0).sum()),
+    }
+
+
+def format_report(report: dict) -> str:
+    """Render the report as text for the terminal."""
+    lines = [f"Territory of {', '.join(report['communes'])}"]
+    bureaux = report["bureaux"]
+    lines.append(f"  bureaux: {bureaux['n']} ({bureaux['area_km2']} km²), from {bureaux['source'].get('kind', '?')}")
+    if bureaux["source"].get("kind") == "reu_voronoi":
+        source = bureaux["source"]
+        lines.append(
+            f"    REU points in their own cell: {source['n_points_in_own_cell']}/{source['n_points']} "
+            f"(shared locations {source['n_points_shared_location']}, outside the commune {source['n_points_outside_commune']})"
+        )
+    for section in report["results"]:
+        lines.append(
+            f"  results {section['election']} round {section['round']}: bureaux with results {section['bureaux_with_results']}, "
+            f"results with a bureau {section['results_with_bureau']}, {section['n_candidates']} candidates, "
+            f"totals mismatched in {section['n_bureaux_totals_mismatch']}/{section['n_bureaux_totals_checkable']} bureaux"
+        )
+    if not report["results"]:
+        lines.append("  results: none")
+    iris = report["iris"]
+    lines.append(
+        f"  IRIS: {iris['n']}, area covered {iris['area_covered']:.1%}, census {iris['census_rows']} rows × {iris['census_columns']} variables"
+        + (f", IRIS with census {iris['iris_with_census']}" if iris["n"] else "")
+    )
+    streets = report["streets"]
+    lines.append(f"  streets: {streets['n_segments']} segments, {streets['length_km']} km; bureaux with streets {streets['bureaux_with_streets']}")
+    doors = report["doors"]
+    lines.append(f"  doors: {doors['n_doors']:.0f} from {doors['source'].get('kind', 'none')} ({doors['source'].get('detail', doors.get('note', ''))})")
+    if "doors_per_bureau" in doors:
+        per = doors["doors_per_bureau"]
+        lines.append(f"    per bureau: min {per['min']}, median {per['median']}, max {per['max']}, {per['n_bureaux_zero']} bureaux without doors")
+    for item in report["ignored"]:
+        lines.append(f"  ignored {item['path']}: {item['reason']}")
+    for message in report["warnings"]:
+        lines.append(f"  warning: {message}")
+    return "\n".join(lines)
