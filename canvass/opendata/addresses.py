@@ -131,7 +131,7 @@ def _select(frame: gpd.GeoDataFrame, communes: Iterable[str] | None, source: Pat
     if by == "bureau_id":
         keep = communes_mask(frame["bureau_id"], communes)
     else:
-        keep = frame["commune"].isin([codes.plm_parent(code) for code in communes] + communes)
+        keep = codes.in_area(frame["commune"], communes) | frame["commune"].isin([codes.plm_parent(code) for code in communes])
     if not keep.any():
         raise InputDataError(
             f"no address of commune {', '.join(communes)} in this file",

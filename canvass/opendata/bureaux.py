@@ -103,16 +103,18 @@ def select_communes(frame: pd.DataFrame, communes: list[str], *, source: Path | 
 
 
 def communes_mask(keys: pd.Series, communes: list[str]) -> pd.Series:
-    """Tell which canonical bureau keys belong to ``communes`` (an arrondissement keeps its AAxx bureaux)."""
+    """Tell which canonical bureau keys lie in ``communes`` (see :func:`codes.in_area`).
+
+    An arrondissement code (``75116``) keeps the bureaux numbered ``16xx`` of its commune.
+    """
     keys = keys.astype("string")
     commune = codes.commune_of_key(keys)
+    plain = [code for code in communes if codes.arrondissement_number(code) is None]
+    mask = codes.in_area(commune, plain) if plain else pd.Series(False, index=keys.index)
     number = pd.to_numeric(keys.str.slice(6, 10), errors="coerce")
-    mask = pd.Series(False, index=keys.index)
     for code in communes:
         arrondissement = codes.arrondissement_number(code)
-        if arrondissement is None:
-            mask |= commune == code
-        else:
+        if arrondissement is not None:
             mask |= (commune == codes.plm_parent(code)) & (number // 100 == arrondissement)
     return mask.fillna(False).astype(bool)
 
@@ -128,7 +130,8 @@ def bureaux_from_reu(
     This is the method of INSEE's mapvotr and of the data.gouv contours. Points
     sharing a location but tagged with different bureaux (street-level
     geocoding) give their cell to the bureau with most addresses there; the
-    count of such points is kept in ``frame.attrs["n_points_shared"]``.
+    count of points whose location went to another bureau is kept in
+    ``frame.attrs["n_points_shared"]``.
 
     Parameters
     ----------
@@ -163,8 +166,8 @@ def bureaux_from_reu(
     weights = points.groupby(["commune", "x", "y", "bureau_id"], as_index=False)["n_addresses"].sum()
     weights = weights.sort_values("n_addresses", ascending=False, kind="stable")
     sites = weights.drop_duplicates(["commune", "x", "y"])
-    n_bureaux_at_site = weights.groupby(["commune", "x", "y"])["bureau_id"].transform("size")
-    shared = int((n_bureaux_at_site > 1).sum() - weights.loc[n_bureaux_at_site > 1, ["commune", "x", "y"]].drop_duplicates().shape[0])
+    winner = points.merge(sites.rename(columns={"bureau_id": "winner"}), on=["commune", "x", "y"], how="left")["winner"]
+    shared = int((winner.to_numpy() != points["bureau_id"].to_numpy()).sum())
     cells = []
     contour_of = contours.dissolve("commune").geometry
     for commune, group in sites.groupby("commune", sort=True):

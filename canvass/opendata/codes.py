@@ -134,3 +134,19 @@ def bureau_label(key: pd.Series) -> pd.Series:
     value = digits[0].astype("Int64")
     plm = (value // 100).astype("string") + "-" + (value % 100).astype("string")
     return pd.Series(np.where(is_plm, plm, plain), index=key.index, dtype="string")
+
+
+def in_area(commune: pd.Series, areas: list[str]) -> pd.Series:
+    """Tell which commune codes lie in ``areas``: communes, PLM arrondissements or départements.
+
+    ``75056`` matches every Paris arrondissement code (``75116``) as well as
+    itself; ``75116`` matches only itself; a 2- or 3-character département code
+    (``04``, ``2A``, ``971``) matches every commune of the département.
+    """
+    commune = commune.astype("string")
+    parents = commune.map(plm_parent, na_action="ignore").astype("string")
+    mask = commune.isin(areas) | parents.isin(areas)
+    for area in areas:
+        if len(area) in (2, 3):
+            mask |= commune.str.startswith(area)
+    return mask.fillna(False).astype(bool)

@@ -182,8 +182,7 @@ def _read_results(by_kind: dict, bureaux: gpd.GeoDataFrame, communes: tuple[str,
 
 def _iris_mask(iris_communes: pd.Series, communes: tuple[str, ...]) -> pd.Series:
     """IRIS of the communes asked: an arrondissement by its own code, a PLM commune by all its arrondissements."""
-    parents = iris_communes.astype("string").map(codes.plm_parent, na_action="ignore")
-    return iris_communes.isin(communes) | parents.isin(communes)
+    return codes.in_area(iris_communes, list(communes))
 
 
 def _read_iris(by_kind: dict, communes: tuple[str, ...], bureaux: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
