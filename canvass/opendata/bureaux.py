@@ -198,7 +198,8 @@ def _bureau_ids(raw: pd.DataFrame, path: Path, communes: list[str]) -> pd.Series
     """Find the bureau code column(s) of a published layer and return canonical keys."""
     columns = list(raw.columns)
     key = first_match(columns, KEY_COLUMNS)
-    if key is not None:
+    # A column named like a key may hold bare numbers (Paris code_bv "1603"): then it is not one.
+    if key is not None and raw[key].astype("string").str.match(r"^[0-9AB]{5}[_-]").mean() > 0.9:
         return codes.split_bureau_key(raw[key], source=str(path), column=key)
     for commune_column, bureau_column in PAIR_COLUMNS:
         found = first_match(columns, [commune_column]), first_match(columns, [bureau_column])

@@ -122,7 +122,7 @@ def read_streets(path: str | Path, *, format: str | None = None, clip: shapely.G
     -------
     geopandas.GeoDataFrame
         Columns :data:`~canvass.opendata.schemas.SEGMENT_COLUMNS` in EPSG:2154, one row per segment,
-        ``segment_id`` numbering the rows from 0. ``street_name`` is the ``name`` tag, else ``ref``,
+        ``segment_id`` numbering the rows from 0, ``attrs["format"]`` the format read. ``street_name`` is the ``name`` tag, else ``ref``,
         else NA. For GraphML, each undirected edge is one segment (reverse duplicates are dropped),
         and an edge merged from several OSM ways keeps the first way id, name and ``highway``.
 
@@ -146,7 +146,9 @@ def read_streets(path: str | Path, *, format: str | None = None, clip: shapely.G
     frame = frame.reset_index(drop=True)
     frame["segment_id"] = np.arange(len(frame), dtype="int64")
     frame["length_m"] = shapely.length(frame.geometry.array)
-    return frame[list(SEGMENT_COLUMNS)]
+    frame = frame[list(SEGMENT_COLUMNS)]
+    frame.attrs["format"] = kind
+    return frame
 
 
 def walkable(tags: pd.DataFrame) -> np.ndarray:

@@ -73,11 +73,13 @@ def build_territory(
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CanvassWarning)
-        progress(0.05, "bureaux de vote")
+        progress(0.05, "adresses")
         addresses = _read_addresses(by_kind, communes)
-        bureaux = _read_bureaux(by_kind, communes, addresses, meta)
-        progress(0.25, "résultats électoraux")
-        results = _read_results(by_kind, bureaux, communes, meta)
+        progress(0.15, "résultats électoraux")
+        results = _read_results(by_kind, communes, meta)
+        progress(0.3, "bureaux de vote")
+        bureaux = _read_bureaux(by_kind, communes, addresses, results, meta)
+        _warn_unjoined_results(results, bureaux)
         progress(0.45, "IRIS et recensement")
         iris = _read_iris(by_kind, communes, bureaux)
         census = _read_census(by_kind, iris, communes)
@@ -100,21 +102,23 @@ def _read_addresses(by_kind: dict, communes: tuple[str, ...]) -> gpd.GeoDataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def _read_bureaux(by_kind: dict, communes: tuple[str, ...], addresses: gpd.GeoDataFrame, meta: dict) -> gpd.GeoDataFrame:
+def _read_bureaux(by_kind: dict, communes: tuple[str, ...], addresses: gpd.GeoDataFrame, results: pd.DataFrame, meta: dict) -> gpd.GeoDataFrame:
     layers = []
     for item in by_kind.get("bureaux", []):
         try:
             layers.append((item, read_bureaux(item.path, communes=communes)))
         except InputDataError as error:
-            if "no bureau of commune" not in error.what:
+            if "no bureau of commune" not in error.what and "not their commune" not in error.what:
                 raise
             meta["ignored"].append({"path": str(item.path), "reason": error.what})
     if len(layers) > 1:
-        raise InputDataError(
-            f"{len(layers)} bureau layers hold these communes",
-            codes=[str(item.path) for item, _ in layers],
-            hint="keep one bureau layer in the folder, or force the others to be ignored (--file ignore=PATH)",
-        )
+        # Several vintages of contours: keep the one the results join best, say which and why.
+        result_keys = set(results["bureau_id"])
+        layers.sort(key=lambda layer: (-len(result_keys & set(layer[1]["bureau_id"])), str(layer[0].path)))
+        for item, layer in layers[1:]:
+            matched = len(result_keys & set(layer["bureau_id"]))
+            meta["ignored"].append({"path": str(item.path), "reason": f"another bureau layer joins the results better ({matched} result bureaux matched here)"})
+        layers = layers[:1]
     if layers:
         item, bureaux = layers[0]
         meta["bureaux_source"] = {"kind": "polygons", "path": str(item.path)}
@@ -153,7 +157,7 @@ def _read_contours(by_kind: dict) -> gpd.GeoDataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _read_results(by_kind: dict, bureaux: gpd.GeoDataFrame, communes: tuple[str, ...], meta: dict) -> pd.DataFrame:
+def _read_results(by_kind: dict, communes: tuple[str, ...], meta: dict) -> pd.DataFrame:
     frames = []
     for item in by_kind.get("results", []):
         table = read_results(item.path, layout=item.layout)
@@ -165,11 +169,15 @@ def _read_results(by_kind: dict, bureaux: gpd.GeoDataFrame, communes: tuple[str,
     if not frames:
         return pd.DataFrame({column: [] for column in RESULTS_COLUMNS})
     results = pd.concat(frames, ignore_index=True)
-    key = ["election", "round", "bureau_id", "candidate"]
-    duplicated = results.duplicated(key)
+    duplicated = results.duplicated(["election", "round", "bureau_id", "candidate"])
     if duplicated.any():
         warnings.warn(JoinWarning(f"{int(duplicated.sum())} result rows appear in two files and were kept once"), stacklevel=2)
         results = results[~duplicated].reset_index(drop=True)
+    return results
+
+
+def _warn_unjoined_results(results: pd.DataFrame, bureaux: gpd.GeoDataFrame) -> None:
+    """Warn, per election and round, about result codes without polygon and polygons without results."""
     for (election, round_), group in results.groupby(["election", "round"], sort=True):
         unmatched = sorted(set(group["bureau_id"]) - set(bureaux["bureau_id"]))
         if unmatched:
@@ -177,7 +185,6 @@ def _read_results(by_kind: dict, bureaux: gpd.GeoDataFrame, communes: tuple[str,
         missing = sorted(set(bureaux["bureau_id"]) - set(group["bureau_id"]))
         if missing:
             warnings.warn(JoinWarning(f"{election} round {round_}: {len(missing)} bureaux have no results: {', '.join(missing[:5])}"), stacklevel=2)
-    return results
 
 
 def _iris_mask(iris_communes: pd.Series, communes: tuple[str, ...]) -> pd.Series:
@@ -219,8 +226,8 @@ def _read_census(by_kind: dict, iris: gpd.GeoDataFrame, communes: tuple[str, ...
 def _read_grid(by_kind: dict, bureaux: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frames = [read_filosofi_grid(item.path) for item in by_kind.get("grid", [])]
     if not frames:
-        return gpd.GeoDataFrame({"idcar_200m": []}, geometry=[], crs=METRIC_CRS)
-    grid = pd.concat(frames, ignore_index=True).drop_duplicates("idcar_200m")
+        return gpd.GeoDataFrame({"cell_id": []}, geometry=[], crs=METRIC_CRS)
+    grid = pd.concat(frames, ignore_index=True).drop_duplicates("cell_id")
     hits = shapely.STRtree(grid.geometry.values).query(shapely.union_all(bureaux.geometry.values), predicate="intersects")
     return grid.iloc[np.sort(hits)].reset_index(drop=True)
 
@@ -234,8 +241,7 @@ def _read_segments(by_kind: dict, bureaux: gpd.GeoDataFrame, meta: dict) -> gpd.
     candidates = []
     for item in street_files:
         segments = read_streets(item.path, format=item.layout, clip=area)
-        fmt = segments.attrs.get("format", item.layout or "osm_xml")
-        candidates.append((STREET_FORMAT_PRIORITY.get(fmt, 3), -float(segments["length_m"].sum()), str(item.path), segments))
+        candidates.append((STREET_FORMAT_PRIORITY[segments.attrs["format"]], -float(segments["length_m"].sum()), str(item.path), segments))
     candidates.sort(key=lambda entry: entry[:3])
     chosen = candidates[0]
     meta["streets_source"] = chosen[2]

@@ -21,7 +21,7 @@ from canvass.territory.model import Territory
 SPATIAL_LAYERS = ("bureaux", "iris", "segments", "addresses", "grid")
 TABLE_LAYERS = ("results", "census")
 STRING_COLUMNS = ("bureau_id", "commune", "label", "name", "iris_code", "iris_name", "iris_type", "candidate", "nuance",
-                  "election", "street_name", "highway", "address_id", "housenumber", "source", "idcar_200m")
+                  "election", "street_name", "highway", "address_id", "housenumber", "source", "cell_id")
 FORMAT_VERSION = 1
 
 

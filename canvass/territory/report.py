@@ -167,7 +167,10 @@ def format_report(report: dict) -> str:
     streets = report["streets"]
     lines.append(f"  streets: {streets['n_segments']} segments, {streets['length_km']} km; bureaux with streets {streets['bureaux_with_streets']}")
     doors = report["doors"]
-    lines.append(f"  doors: {doors['n_doors']:.0f} from {doors['source'].get('kind', 'none')} ({doors['source'].get('detail', doors.get('note', ''))})")
+    if "note" in doors:
+        lines.append(f"  doors: {doors['note']}")
+    else:
+        lines.append(f"  doors: {doors['n_doors']:.0f} from {doors['source'].get('kind', 'none')} ({doors['source'].get('detail', '')})")
     if "doors_per_bureau" in doors:
         per = doors["doors_per_bureau"]
         lines.append(f"    per bureau: min {per['min']}, median {per['median']}, max {per['max']}, {per['n_bureaux_zero']} bureaux without doors")
