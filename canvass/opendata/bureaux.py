@@ -168,15 +168,16 @@ def bureaux_from_reu(
     sites = weights.drop_duplicates(["commune", "x", "y"])
     winner = points.merge(sites.rename(columns={"bureau_id": "winner"}), on=["commune", "x", "y"], how="left")["winner"]
     shared = int((winner.to_numpy() != points["bureau_id"].to_numpy()).sum())
-    cells = []
     contour_of = contours.dissolve("commune").geometry
+    cells = []
     for commune, group in sites.groupby("commune", sort=True):
-        outline = contour_of[commune]
         multipoint = shapely.multipoints(np.column_stack([group["x"], group["y"]]))
-        voronoi = shapely.voronoi_polygons(multipoint, extend_to=outline, ordered=True)
-        cell_geometries = shapely.intersection(shapely.get_parts(voronoi), outline)
-        cells.append(gpd.GeoDataFrame({"bureau_id": group["bureau_id"].to_numpy(), "commune": commune}, geometry=cell_geometries, crs=METRIC_CRS))
+        voronoi = shapely.voronoi_polygons(multipoint, extend_to=contour_of[commune], ordered=True)
+        cells.append(gpd.GeoDataFrame({"bureau_id": group["bureau_id"].to_numpy(), "commune": commune}, geometry=shapely.get_parts(voronoi), crs=METRIC_CRS))
+    # Merge the cells per bureau first, then clip: a dozen intersections with the
+    # (often coastal, detailed) commune outline instead of one per address.
     merged = pd.concat(cells).dissolve("bureau_id", as_index=False, sort=True)
+    merged["geometry"] = shapely.intersection(merged.geometry.values, contour_of.loc[merged["commune"]].values)
     registered = addresses.groupby("bureau_id")["n_addresses"].sum()
     frame = gpd.GeoDataFrame(
         {

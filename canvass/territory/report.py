@@ -170,7 +170,10 @@ def format_report(report: dict) -> str:
     if "note" in doors:
         lines.append(f"  doors: {doors['note']}")
     else:
-        lines.append(f"  doors: {doors['n_doors']:.0f} from {doors['source'].get('kind', 'none')} ({doors['source'].get('detail', '')})")
+        lines.append(
+            f"  doors: {doors['n_doors']:.0f} from {doors['source'].get('kind', 'none')} ({doors['source'].get('detail', '')}); "
+            f"{doors['source'].get('n_unplaced', 0):.0f} found no street"
+        )
     if "doors_per_bureau" in doors:
         per = doors["doors_per_bureau"]
         lines.append(f"    per bureau: min {per['min']}, median {per['median']}, max {per['max']}, {per['n_bureaux_zero']} bureaux without doors")

@@ -125,8 +125,7 @@ def test_save_load_round_trip(paris16, tmp_path):
 
 
 def test_folder_without_bureaux(tmp_path):
-    shutil.copy(DATA / "ban_bad_coordinates.csv", tmp_path / "adresses.csv")
-    (tmp_path / "adresses.csv").unlink()
+    shutil.copy(DATA / "ban_latin1_encoding.csv", tmp_path / "adresses-29019.csv")  # addresses, but no bureaux
     with pytest.raises(InputDataError, match="no bureau polygons and no REU address extract"):
         build_territory(tmp_path, ["29019"])
 
