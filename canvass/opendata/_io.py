@@ -243,3 +243,11 @@ def first_match(columns: Sequence[str], candidates: Iterable[str]) -> str | None
         if candidate.lower() in lowered:
             return lowered[candidate.lower()]
     return None
+
+
+def optional_text(frame: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:
+    """Return the first of ``candidates`` present in ``frame`` as stripped text, or an all-missing column."""
+    column = first_match(list(frame.columns), candidates)
+    if column is None:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[column].astype("string").str.strip()

@@ -21,7 +21,7 @@ from canvass.crs import METRIC_CRS
 from canvass.errors import GeometryWarning, InputDataError
 from canvass.opendata import codes
 from canvass.opendata._geo import clean_polygons, read_vector
-from canvass.opendata._io import first_match
+from canvass.opendata._io import first_match, optional_text
 from canvass.opendata.schemas import BUREAUX_COLUMNS
 
 # Columns that hold a full key "<commune>_<bureau>".
@@ -69,7 +69,7 @@ def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: st
             "bureau_id": bureau_id.astype("string"),
             "commune": codes.commune_of_key(bureau_id.astype("string")),
             "label": codes.bureau_label(bureau_id.astype("string")),
-            "name": _optional_text(raw, NAME_COLUMNS),
+            "name": optional_text(raw, NAME_COLUMNS),
             "n_registered": _optional_number(raw, REGISTERED_COLUMNS),
         },
         geometry=raw.geometry.values,
@@ -224,13 +224,6 @@ def _bureau_ids(raw: pd.DataFrame, path: Path, communes: list[str]) -> pd.Series
         where=f"columns: {', '.join(map(str, columns[:15]))}",
         hint=f"a bureau layer needs one of {', '.join(KEY_COLUMNS)}, a pair such as DEPCO + BVOTE, or id_bv (Paris)",
     )
-
-
-def _optional_text(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:
-    column = first_match(list(raw.columns), candidates)
-    if column is None:
-        return pd.Series(pd.NA, index=raw.index, dtype="string")
-    return raw[column].astype("string").str.strip()
 
 
 def _optional_number(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:

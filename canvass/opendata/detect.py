@@ -18,7 +18,7 @@ import pyogrio
 
 from canvass.errors import InputDataError
 from canvass.opendata import bureaux as bureaux_module
-from canvass.opendata._io import decode_text, sniff_separator
+from canvass.opendata._io import sniff_separator
 
 KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets")
 """Kinds of input a territory is built from; ``ignore`` may also be forced."""

@@ -30,6 +30,7 @@ from canvass.opendata._geo import clean_polygons, read_vector
 from canvass.opendata._io import (
     MISSING_MARKERS,
     first_match,
+    optional_text,
     read_excel_table,
     read_text_table,
     to_count,
@@ -101,8 +102,8 @@ def read_iris(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDa
         {
             "iris_code": code,
             "commune": (normalise_commune(raw[commune_column]) if commune_column else code.str.slice(0, 5)).astype(str),
-            "iris_name": _optional_text(raw, IRIS_NAME_COLUMNS),
-            "iris_type": _optional_text(raw, IRIS_TYPE_COLUMNS).str.upper(),
+            "iris_name": optional_text(raw, IRIS_NAME_COLUMNS),
+            "iris_type": optional_text(raw, IRIS_TYPE_COLUMNS).str.upper(),
         },
         geometry=raw.geometry.values,
         crs=METRIC_CRS,
@@ -310,14 +311,6 @@ def _check_unique(code: pd.Series, *, source: Path) -> None:
             codes=sorted(code[duplicated].unique()),
             hint="keep one row per IRIS (dissolve split polygons, or remove the repeated lines)",
         )
-
-
-def _optional_text(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:
-    """Return the first present column among ``candidates`` as stripped text, or all missing."""
-    column = first_match(raw.columns, candidates)
-    if column is None:
-        return pd.Series(None, index=raw.index, dtype=str)
-    return raw[column].astype(str).str.strip()
 
 
 def _commune_set(communes: Iterable[str]) -> set[str]:

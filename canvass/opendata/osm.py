@@ -23,7 +23,6 @@ import gzip
 import io
 import json
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 

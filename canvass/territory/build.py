@@ -21,7 +21,7 @@ from canvass.opendata.detect import COMMUNE_CODE_COLUMNS, InputFile, classify_fo
 from canvass.opendata.insee import read_census, read_filosofi_grid, read_iris
 from canvass.opendata.osm import read_streets
 from canvass.opendata.results import read_results
-from canvass.opendata.schemas import ADDRESS_COLUMNS, BUREAUX_COLUMNS, IRIS_COLUMNS, RESULTS_COLUMNS, SEGMENT_COLUMNS
+from canvass.opendata.schemas import ADDRESS_COLUMNS, IRIS_COLUMNS, RESULTS_COLUMNS, SEGMENT_COLUMNS
 from canvass.territory import doors
 from canvass.territory.model import Territory
 
