@@ -1,0 +1,1 @@
+"""Stage 1: official open-data files -> tidy tables with canonical codes, in Lambert-93."""

@@ -1,0 +1,1 @@
+"""Stage 2: tidy tables -> one Territory (bureaux, results, IRIS, census, streets, doors)."""

@@ -1,0 +1,1 @@
+"""Stage 3: territory -> priority scores per bureau, then per street segment."""
