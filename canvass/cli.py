@@ -3,6 +3,8 @@
     canvass demo                      generate the demo commune, build it, print its report
     canvass build FOLDER --commune CODE --out FILE
     canvass report FILE [--json]
+    canvass score TERRITORY --strategy mobilisation --camp gauche --out scores.gpkg
+    canvass backtest TERRITORY --from 2022_legi --to 2024_legi --camp 2022_legi=CADALEN --camp 2024_legi=UG
 """
 
 from __future__ import annotations
@@ -82,6 +84,67 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score_params(args: argparse.Namespace):
+    from canvass.scores.camps import Camp
+    from canvass.scores.strategies import ScoreParams
+
+    weights = {}
+    for item in (args.weights or "").split(","):
+        if item.strip():
+            name, _, value = item.partition("=")
+            weights[name.strip()] = float(value)
+    return ScoreParams(
+        strategy=args.strategy,
+        camp=Camp.parse(args.camp),
+        decay=args.decay,
+        round=args.round,
+        census_weight=getattr(args, "census_weight", 0.0),
+        min_registered=args.min_registered,
+        **({"weights": weights} if weights else {}),
+        **({"elections": tuple(args.elections)} if getattr(args, "elections", None) else {}),
+    )
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from canvass.scores.score import displayed, score_territory, write_scores
+    from canvass.territory.io import load_territory
+
+    territory = load_territory(Path(args.territory))
+    scores = score_territory(territory, _score_params(args), seed=args.seed, on_progress=_ProgressPrinter(args.quiet))
+    write_scores(scores, territory, Path(args.out))
+    shown = displayed(scores.bureaux).head(args.top)
+    print(f"{args.strategy}, camp {scores.params.camp.describe() or '(none)'}; {len(scores.bureaux)} bureaux, best first:")
+    print(shown[["score", "rank", "priority", "n_doors", "n_registered", "share_abstention", "share_camp"]].to_string(float_format=lambda v: f"{v:.3f}"))
+    for name, model in scores.models.items():
+        print(f"census model of {name}: {model.summary()}")
+    print(f"scores written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from canvass.scores.backtest import backtest
+    from canvass.territory.io import load_territory
+
+    territory = load_territory(Path(args.territory))
+    result = backtest(territory.results, _score_params(args), source=args.source, target=args.target)
+    print(result.summary())
+    if args.out:
+        result.table.to_csv(args.out, index_label="ranking")
+    return 0
+
+
+def _add_score_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("territory", help="territory GeoPackage written by canvass build")
+    parser.add_argument("--strategy", default="mobilisation", choices=["mobilisation", "persuasion", "turnout", "custom"])
+    parser.add_argument("--camp", action="append", default=[], metavar="SELECTORS",
+                        help="our camp: a family (gauche, ecologistes, centre, droite, extreme_droite, divers), nuance codes or candidate names, "
+                             "comma-separated; ELECTION=SELECTORS for one election (repeat)")
+    parser.add_argument("--decay", type=float, default=0.5, help="weight of each older election relative to the next (default 0.5)")
+    parser.add_argument("--round", type=int, help="round to read in every election (default: each election's first round present)")
+    parser.add_argument("--weights", help="custom strategy weights, e.g. mobilisation=1,persuasion=1,turnout=0")
+    parser.add_argument("--min-registered", type=int, default=50, help="suppress figures on fewer registered voters (default 50)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="canvass", description="Door-to-door canvassing planner: official open data to street plans.")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
@@ -100,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--file", action="append", default=[], metavar="KIND=PATH", help="force a file's kind (e.g. results:mi2022=res.txt, ignore=old.geojson)")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
     build.set_defaults(handler=_cmd_build)
+
+    score = commands.add_parser("score", help="score the bureaux and streets of a territory")
+    _add_score_options(score)
+    score.add_argument("--elections", nargs="+", help="elections to use (default: all)")
+    score.add_argument("--census-weight", type=float, default=0.0, help="share of the census-predicted camp share in the mobilisation score (0-1)")
+    score.add_argument("--seed", type=int, default=0, help="seed of the census model's cross-validation")
+    score.add_argument("--top", type=int, default=15, help="bureaux to print (default 15)")
+    score.add_argument("--out", required=True, help="scores file: .csv, .geojson (WGS84) or .gpkg (bureaux and segments)")
+    score.set_defaults(handler=_cmd_score)
+
+    back = commands.add_parser("backtest", help="score from one election and check against a later one")
+    _add_score_options(back)
+    back.add_argument("--from", dest="source", required=True, help="election to score from, e.g. 2022_legi")
+    back.add_argument("--to", dest="target", required=True, help="later election to check against, e.g. 2024_legi")
+    back.add_argument("--out", help="CSV of the figures")
+    back.set_defaults(handler=_cmd_backtest)
 
     report = commands.add_parser("report", help="print the report of a territory file")
     report.add_argument("territory", help="territory GeoPackage written by canvass build")

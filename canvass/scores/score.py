@@ -1,0 +1,116 @@
+"""Score a whole territory: bureaux, then streets; and write the scores for people and for the planner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from canvass.crs import WEB_CRS
+from canvass.errors import InputDataError
+from canvass.scores.strategies import COMPONENT_COLUMNS, ScoreParams, score_bureaux
+from canvass.scores.to_segments import segment_priorities
+from canvass.territory.model import Territory
+
+SUPPRESSED = "secret"
+"""What is shown instead of a figure computed on too few registered voters."""
+
+
+@dataclass(frozen=True)
+class TerritoryScores:
+    """Scores of one territory: per bureau (best first), per segment, and the parameters used."""
+
+    params: ScoreParams
+    bureaux: pd.DataFrame
+    segments: pd.DataFrame
+    models: dict = field(default_factory=dict)
+
+
+def score_territory(
+    territory: Territory,
+    params: ScoreParams,
+    *,
+    seed: int = 0,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> TerritoryScores:
+    """Score the bureaux of ``territory`` and carry the priorities down to its street segments.
+
+    With ``params.census_weight`` > 0 the census model is fitted first
+    (cross-validated, seeded) and its out-of-fold camp share is blended in.
+    """
+    progress = on_progress or (lambda fraction, message: None)
+    if territory.results.empty:
+        raise InputDataError("the territory has no election results", hint="add results files to the folder and build again")
+    segments = territory.segments
+    n_doors = segments.groupby("bureau_id")["n_doors"].sum() if len(segments) else None
+    models = {}
+    predicted = None
+    if params.census_weight > 0:
+        from canvass.scores.census_model import bureau_features, fit_model
+
+        progress(0.2, "modèle de recensement")
+        plain = score_bureaux(territory.results, ScoreParams(strategy="mobilisation", camp=params.camp, decay=params.decay, round=params.round, elections=params.elections, min_registered=0))
+        models["share_camp"] = fit_model(bureau_features(territory), plain["share_camp"], seed=seed)
+        predicted = models["share_camp"].predicted
+    progress(0.6, "scores par bureau")
+    bureaux = score_bureaux(territory.results, params, n_doors=n_doors, predicted_share_camp=predicted)
+    known = bureaux.index.isin(territory.bureaux["bureau_id"])
+    bureaux = bureaux[known]
+    progress(0.8, "priorités par rue")
+    if len(segments):
+        segment_table = segment_priorities(segments, territory.bureaux, bureaux)
+    else:
+        segment_table = pd.DataFrame(columns=["segment_id", "bureau_id", "n_doors", "priority", "value"])
+    progress(1.0, "scores prêts")
+    return TerritoryScores(params, bureaux, segment_table, models)
+
+
+def displayed(table: pd.DataFrame) -> pd.DataFrame:
+    """The bureau table as people see it: suppressed bureaux show ``secret`` instead of any figure."""
+    shown = table.copy()
+    numbers = ["score", "priority", *COMPONENT_COLUMNS]
+    shown[numbers] = shown[numbers].astype(object).mask(shown["suppressed"], SUPPRESSED, axis=0)
+    shown["rank"] = shown["rank"].astype(object).mask(shown["suppressed"], SUPPRESSED)
+    return shown.drop(columns="suppressed")
+
+
+def write_scores(scores: TerritoryScores, territory: Territory, path: Path) -> Path:
+    """Write the scores as CSV (bureau table), GeoJSON (bureaux, WGS84) or GeoPackage (bureaux and segments, Lambert-93).
+
+    Suppressed bureaux carry no figure in CSV and GeoJSON; the GeoPackage is
+    the planner's input and keeps their (neutral) segment priorities only.
+
+    Raises
+    ------
+    InputDataError
+        If the file extension is none of .csv, .geojson, .gpkg.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    table = displayed(scores.bureaux).reset_index()
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+        return path
+    polygons = territory.bureaux[["bureau_id", "label", "name", "geometry"]].merge(table, on="bureau_id", how="inner")
+    if suffix == ".geojson":
+        path.unlink(missing_ok=True)
+        text_columns = [c for c in table.columns if table[c].dtype == object]
+        polygons[text_columns] = polygons[text_columns].astype("string")
+        polygons.to_crs(WEB_CRS).to_file(path, driver="GeoJSON")
+        return path
+    if suffix == ".gpkg":
+        path.unlink(missing_ok=True)
+        bureaux = territory.bureaux[["bureau_id", "label", "name", "geometry"]].merge(scores.bureaux.reset_index(), on="bureau_id")
+        numbers = ["score", "priority", *COMPONENT_COLUMNS]
+        bureaux[numbers] = bureaux[numbers].where(~bureaux["suppressed"], np.nan, axis=0)
+        bureaux.to_file(path, layer="bureau_scores", driver="GPKG")
+        if len(scores.segments):
+            segments = gpd.GeoDataFrame(scores.segments, geometry=territory.segments.geometry.values, crs=territory.segments.crs)
+            segments.to_file(path, layer="segment_scores", driver="GPKG")
+        return path
+    raise InputDataError(f"unknown score file type {suffix!r}", source=path, hint="write .csv, .geojson or .gpkg")
