@@ -42,8 +42,8 @@ def election_table(results: pd.DataFrame, camp: Camp | None, *, round_: int | No
         n_voters=("n_voters", "first"),
         n_abstentions=("n_abstentions", "first"),
         n_expressed=("n_expressed", "first"),
-        n_camp=("n_camp", lambda values: values.sum(min_count=1)),
     )
+    totals["n_camp"] = chosen.groupby(key, sort=True)["n_camp"].sum(min_count=1)
     totals["share_abstention"] = share(totals["n_abstentions"], totals["n_registered"])
     totals["share_camp"] = share(totals["n_camp"], totals["n_expressed"])
     return totals
