@@ -1,0 +1,1 @@
+"""Stage 4: scored street segments + volunteer teams -> street plan (arc routing on OR-Tools)."""
