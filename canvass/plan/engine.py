@@ -61,6 +61,11 @@ class ArcInstance:
         (V,) per-vehicle limit: load (``mode="load"``) or time (``mode="time"``).
     allowed
         Optional list, one entry per arc: the vehicles allowed to serve it (None = any).
+    time_classes
+        For ``mode="time"`` with vehicles that walk or work at different paces:
+        one ``(vehicle_ids, travel_factor, service)`` per class, where the
+        class's time is ``travel_factor`` × deadhead + its own ``service`` (A,).
+        Vehicles of no class use ``deadhead`` and ``service`` as they are.
     """
 
     deadhead: np.ndarray
@@ -74,6 +79,7 @@ class ArcInstance:
     mode: str = "load"
     cost_includes_service: bool = True
     allowed: tuple | None = None
+    time_classes: tuple | None = None
 
     def __post_init__(self):
         n_keys = len(self.deadhead)
@@ -103,6 +109,13 @@ class ArcInstance:
     @property
     def n_arcs(self) -> int:
         return len(self.arc_ends)
+
+    def time_model(self, vehicle: int) -> tuple[float, np.ndarray]:
+        """``(travel factor, service)`` giving a vehicle's time: factor × deadhead + service (``time`` mode)."""
+        for vehicles, factor, service in self.time_classes or ():
+            if vehicle in set(map(int, vehicles)):
+                return float(factor), np.asarray(service)
+        return 1.0, self.service
 
     @property
     def n_vehicles(self) -> int:
@@ -167,11 +180,24 @@ class _Search:
         self.routing = routing = pywrapcp.RoutingModel(manager)
         cost_index = routing.RegisterTransitMatrix(cost.tolist())
         routing.SetArcCostEvaluatorOfAllVehicles(cost_index)
+        capacities = [int(c) for c in instance.capacity]
         if instance.mode == "load":
             capacity_index = routing.RegisterUnaryTransitVector(demand.tolist())
-        else:
+            routing.AddDimensionWithVehicleCapacity(capacity_index, 0, capacities, True, "capacity")
+        elif instance.time_classes is None:
             capacity_index = cost_index if instance.cost_includes_service else routing.RegisterTransitMatrix(transit.tolist())
-        routing.AddDimensionWithVehicleCapacity(capacity_index, 0, [int(c) for c in instance.capacity], True, "capacity")
+            routing.AddDimensionWithVehicleCapacity(capacity_index, 0, capacities, True, "capacity")
+        else:
+            default = routing.RegisterTransitMatrix(transit.tolist())
+            per_vehicle = [default] * n_vehicles
+            for vehicles, factor, class_service in instance.time_classes:
+                node_service = np.concatenate([np.zeros(n_depots), class_service, class_service]).astype(np.int64)
+                class_transit = np.rint(travel * factor).astype(np.int64) + node_service[None, :]
+                np.fill_diagonal(class_transit, 0)
+                index = routing.RegisterTransitMatrix(class_transit.tolist())
+                for vehicle in vehicles:
+                    per_vehicle[int(vehicle)] = index
+            routing.AddDimensionWithVehicleTransitAndCapacity(per_vehicle, 0, capacities, True, "capacity")
         for arc in range(n_arcs):
             nodes = [manager.NodeToIndex(n_depots + arc), manager.NodeToIndex(n_depots + n_arcs + arc)]
             if instance.prize is None:

@@ -1,0 +1,279 @@
+"""Plan the walks: choose and order the street segments each team canvasses, on OR-Tools.
+
+Small problems go to the engine whole (every team in one model, each segment
+allowed only to the teams that can reach it). Large ones are decomposed, turfs
+first: segments are grouped into one compact turf per team (value-weighted
+k-means, then a capacitated assignment so that each turf holds a little more
+work than its team can do), and each team's walk is then optimised on its own
+turf. Either way the search starts from a greedy plan (best value per minute
+first), which is also the first feasible plan reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from canvass.errors import PlanningError
+from canvass.plan import engine
+from canvass.plan.construct import greedy_orienteering
+from canvass.plan.problem import DONE, FORBIDDEN, PlanningProblem
+from canvass.plan.result import Plan, Step, TeamWalk
+
+ProgressCallback = Callable[[float, str], None]
+
+VALUE_SCALE = 10_000
+"""Metres of walking one unit of value (a door of top priority) is worth: serving dominates, walking breaks ties."""
+DECOMPOSE_ABOVE = 400
+"""Segments above which the problem is decomposed into one turf per team."""
+TURF_FILL = 1.5
+"""Work (service time) a turf holds, relative to its team's budget: room for the solver to choose."""
+LOCK_BONUS = 100.0
+"""Prize multiplier of a segment locked to a team: served first unless truly out of reach."""
+
+
+def plan_walks(
+    problem: PlanningProblem,
+    *,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    decompose_above: int = DECOMPOSE_ABOVE,
+    on_progress: ProgressCallback | None = None,
+) -> Plan:
+    """Plan every team's walk within ``time_limit_s`` seconds.
+
+    Returns
+    -------
+    Plan
+        Walks in order; unserved segments (``done``, ``forbidden``, ``no doors``,
+        ``unreachable``, ``budget``); the seed and timings.
+
+    Raises
+    ------
+    PlanningError
+        If the time limit is not positive.
+    """
+    if not time_limit_s > 0:
+        raise PlanningError(f"time limit {time_limit_s} s not understood; give a positive number of seconds")
+    progress = on_progress or (lambda fraction, message: None)
+    clock = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    candidates, reasons = _candidates(problem)
+    progress(0.02, f"{len(candidates)} rues à répartir entre {len(problem.teams)} équipes")
+    if len(candidates) == 0:
+        walks = tuple(TeamWalk(team.name, (), 0.0, team.minutes) for team in problem.teams)
+        return Plan(walks, _unserved(problem, reasons, set()), "engine", seed, time.perf_counter() - clock, time.perf_counter() - clock)
+    if len(candidates) > decompose_above and len(problem.teams) > 1:
+        assignment = turfs(problem, candidates, rng)
+        groups = [(np.array([team]), candidates[assignment == team]) for team in range(len(problem.teams))]
+        method = "engine (turfs first)"
+    else:
+        groups = [(np.arange(len(problem.teams)), candidates)]
+        method = "engine"
+    routes: dict[int, list[tuple[int, bool]]] = {team: [] for team in range(len(problem.teams))}
+    first_feasible = None
+    total_work = sum(len(arcs) for _, arcs in groups) or 1
+    done_work = 0
+    for team_ids, arcs in groups:
+        if len(arcs) == 0:
+            continue
+        share = len(arcs) / total_work
+        budget = max(0.2, time_limit_s * share - 0.05)
+        instance, key_of = _arc_instance(problem, team_ids, arcs)
+        start = greedy_orienteering(instance, seed=int(rng.integers(2**31)))
+        if first_feasible is None:
+            first_feasible = time.perf_counter() - clock
+        base = done_work / total_work
+        solution = engine.solve(
+            instance, initial=start, time_limit_s=budget, seed=int(rng.integers(2**31)),
+            on_progress=lambda fraction, message, base=base, share=share: progress(0.05 + 0.9 * (base + fraction * share), message),
+        )
+        for vehicle, route in enumerate(solution.routes):
+            routes[int(team_ids[vehicle])] = [(int(arcs[arc]), reverse) for arc, reverse in route]
+        done_work += len(arcs)
+    walks = _walks(problem, routes)
+    served = {step.segment_id for walk in walks for step in walk.steps}
+    seconds = time.perf_counter() - clock
+    progress(1.0, "plan prêt")
+    params = {"time_limit_s": time_limit_s, "decompose_above": decompose_above, "value_scale": VALUE_SCALE, "turf_fill": TURF_FILL}
+    return Plan(walks, _unserved(problem, reasons, served), method, seed, seconds, first_feasible or seconds, params)
+
+
+def _candidates(problem: PlanningProblem) -> tuple[np.ndarray, dict[int, str]]:
+    """Segments worth planning, and the reason each other segment is left out."""
+    components = problem.network.components()
+    reachable = np.isin(components[problem.tail], components[problem.start_node])
+    reasons = {}
+    for index in range(problem.n_segments):
+        if problem.status[index] == DONE:
+            reasons[index] = "done"
+        elif problem.status[index] == FORBIDDEN:
+            reasons[index] = "forbidden"
+        elif problem.n_doors[index] <= 0 or problem.value[index] <= 0:
+            reasons[index] = "no doors"
+        elif not reachable[index]:
+            reasons[index] = "unreachable"
+    candidates = np.array([i for i in range(problem.n_segments) if i not in reasons], dtype=np.int64)
+    return candidates, reasons
+
+
+def turfs(problem: PlanningProblem, candidates: np.ndarray, rng: np.random.Generator, *, fill: float = TURF_FILL) -> np.ndarray:
+    """Split candidate segments into one compact turf per team (-1: left to no team), value first.
+
+    Teams are grouped by meeting place. Each meeting place draws the segments
+    closest to it by walking distance, discounted for value (a segment worth
+    four times the average counts as half as far), until its teams' turfs
+    hold ``fill`` × their budgets of work. Teams sharing a meeting place then
+    split its area into value-weighted k-means sectors, one each.
+    """
+    hubs, team_hub = np.unique(problem.start_node, return_inverse=True)
+    from_hub = problem.network.distances(hubs)
+    distance = np.minimum(from_hub[:, problem.tail[candidates]], from_hub[:, problem.head[candidates]]).T  # (segments, hubs)
+    work = np.column_stack([problem.service_seconds(team)[candidates] for team in problem.teams])
+    density = problem.value[candidates] / work.mean(axis=1)
+    key = distance / np.sqrt(np.maximum(density / density.mean(), 1e-6))[:, None]
+    team_capacity = np.array([team.minutes * 60.0 * fill for team in problem.teams])
+    hub_capacity = np.bincount(team_hub, weights=team_capacity, minlength=len(hubs))
+    hub_of = _capacitated(key, work.mean(axis=1)[:, None].repeat(len(hubs), axis=1), hub_capacity)
+    assignment = np.full(len(candidates), -1)
+    for hub in range(len(hubs)):
+        teams_here = np.flatnonzero(team_hub == hub)
+        members = np.flatnonzero(hub_of == hub)
+        if len(teams_here) == 1 or len(members) == 0:
+            assignment[members] = teams_here[0]
+            continue
+        xy = problem.network.node_xy
+        midpoints = (xy[problem.tail[candidates[members]]] + xy[problem.head[candidates[members]]]) / 2
+        centres = _kmeans(midpoints, problem.value[candidates[members]] + 1e-9, len(teams_here), rng)
+        spread = np.linalg.norm(midpoints[:, None, :] - centres[None, :, :], axis=2)
+        sector = _capacitated(spread, work[members][:, teams_here], team_capacity[teams_here])
+        assignment[members[sector >= 0]] = teams_here[sector[sector >= 0]]
+    return assignment
+
+
+def equal_door_turfs(problem: PlanningProblem, candidates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The baseline's turfs: k-means over the whole territory, equal door counts, each matched to its nearest team."""
+    xy = problem.network.node_xy
+    midpoints = (xy[problem.tail[candidates]] + xy[problem.head[candidates]]) / 2
+    doors = problem.n_doors[candidates]
+    k = len(problem.teams)
+    centres = _kmeans(midpoints, doors + 1e-9, k, rng)
+    spread = np.linalg.norm(midpoints[:, None, :] - centres[None, :, :], axis=2)
+    turf = _capacitated(spread, np.repeat(doors[:, None], k, axis=1), np.full(k, doors.sum() / k + doors.max()))
+    starts = xy[problem.start_node]
+    rows, columns = linear_sum_assignment(np.linalg.norm(starts[:, None, :] - centres[None, :, :], axis=2))
+    team_of_turf = np.empty(k, dtype=int)
+    team_of_turf[columns] = rows
+    return np.where(turf >= 0, team_of_turf[np.maximum(turf, 0)], -1)
+
+
+def _capacitated(distance: np.ndarray, work: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Assign rows to columns nearest first, while each column's work stays within its capacity (-1: unassigned)."""
+    n_rows, n_columns = distance.shape
+    assignment = np.full(n_rows, -1)
+    load = np.zeros(n_columns)
+    for flat in np.argsort(distance, axis=None, kind="stable"):
+        row, column = divmod(int(flat), n_columns)
+        if assignment[row] >= 0 or load[column] + work[row, column] > capacity[column]:
+            continue
+        assignment[row] = column
+        load[column] += work[row, column]
+    return assignment
+
+
+def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator, iterations: int = 20) -> np.ndarray:
+    """Weighted k-means with k-means++ seeding; returns the centres."""
+    centres = [points[rng.choice(len(points), p=weights / weights.sum())]]
+    for _ in range(1, k):
+        nearest = np.min(np.linalg.norm(points[:, None] - np.array(centres)[None], axis=2), axis=1) ** 2 * weights
+        total = nearest.sum()
+        centres.append(points[rng.choice(len(points), p=nearest / total)] if total > 0 else points[rng.integers(len(points))])
+    centres = np.array(centres, dtype=float)
+    for _ in range(iterations):
+        label = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2).argmin(axis=1)
+        for cluster in range(k):
+            members = label == cluster
+            if members.any():
+                centres[cluster] = np.average(points[members], axis=0, weights=weights[members])
+    return centres
+
+
+def _arc_instance(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarray) -> tuple[engine.ArcInstance, np.ndarray]:
+    """The engine's instance for ``team_ids`` serving ``arcs``: distances in metres, time in seconds, prizes in metre-equivalents."""
+    teams = [problem.teams[t] for t in team_ids]
+    starts = problem.start_node[team_ids]
+    keys, inverse = np.unique(np.concatenate([problem.tail[arcs], problem.head[arcs], starts]), return_inverse=True)
+    n_arcs = len(arcs)
+    distance = problem.network.distances(keys)[:, keys]
+    # An open walk ends at a virtual node reached for free from anywhere.
+    sink = len(keys)
+    deadhead = np.full((sink + 1, sink + 1), 0.0)
+    deadhead[:sink, :sink] = np.where(np.isfinite(distance), distance, 1e7)
+    deadhead[sink, :sink] = 1e7
+    arc_ends = np.column_stack([inverse[:n_arcs], inverse[n_arcs: 2 * n_arcs]])
+    start_keys = inverse[2 * n_arcs:]
+    end_keys = np.array([start_keys[i] if team.return_to_start else sink for i, team in enumerate(teams)])
+    prize = problem.value[arcs] * VALUE_SCALE
+    locked = problem.locked_team[arcs]
+    prize = np.where(np.isin(locked, team_ids), prize * LOCK_BONUS, prize)
+    allowed = tuple(
+        None if lock < 0 else [int(np.flatnonzero(team_ids == lock)[0])] if lock in team_ids else []
+        for lock in locked
+    )
+    classes = tuple(
+        ([vehicle], 1.0 / team.metres_per_second, np.rint(problem.service_seconds(team)[arcs]).astype(np.int64))
+        for vehicle, team in enumerate(teams)
+    )
+    instance = engine.ArcInstance(
+        deadhead=np.rint(deadhead).astype(np.int64),
+        arc_ends=arc_ends.astype(np.int64),
+        service=classes[0][2],
+        demand=np.zeros(n_arcs, dtype=np.int64),
+        prize=np.maximum(1, np.rint(prize)).astype(np.int64),
+        starts=start_keys.astype(np.int64),
+        ends=end_keys.astype(np.int64),
+        capacity=np.array([int(team.minutes * 60) for team in teams], dtype=np.int64),
+        mode="time",
+        cost_includes_service=False,
+        allowed=allowed if any(a is not None for a in allowed) else None,
+        time_classes=classes,
+    )
+    return instance, keys
+
+
+def _walks(problem: PlanningProblem, routes: dict[int, list[tuple[int, bool]]]) -> tuple[TeamWalk, ...]:
+    """Turn routes of segment indices into walks with their figures (distances recomputed on the network)."""
+    walks = []
+    for team_index, team in enumerate(problem.teams):
+        route = routes.get(team_index, [])
+        nodes = [int(problem.start_node[team_index])] + [int(problem.tail[s]) for s, _ in route] + [int(problem.head[s]) for s, _ in route]
+        distance = problem.network.distances(np.unique(nodes))
+        row = {node: i for i, node in enumerate(np.unique(nodes))}
+        position = int(problem.start_node[team_index])
+        steps = []
+        service = problem.service_seconds(team)
+        for segment, reverse in route:
+            entry, exit_ = (problem.head[segment], problem.tail[segment]) if reverse else (problem.tail[segment], problem.head[segment])
+            approach = float(distance[row[position], entry])
+            knocking = problem.n_doors[segment] * team.minutes_per_door / team.n_pairs
+            walking = (approach + problem.length_m[segment]) / team.metres_per_second / 60.0
+            steps.append(Step(int(problem.segment_id[segment]), bool(reverse), problem.street_name[segment], float(problem.n_doors[segment]),
+                              float(problem.value[segment]), approach, float(problem.length_m[segment]), walking, float(knocking)))
+            assert abs(walking + knocking - (approach / team.metres_per_second + service[segment]) / 60.0) < 1e-6
+            position = int(exit_)
+        back = float(distance[row[position], problem.start_node[team_index]]) if steps and team.return_to_start else 0.0
+        walks.append(TeamWalk(team.name, tuple(steps), back, team.minutes))
+    return tuple(walks)
+
+
+def _unserved(problem: PlanningProblem, reasons: dict[int, str], served: set) -> pd.DataFrame:
+    rows = [
+        (int(problem.segment_id[i]), reasons.get(i, "budget"), problem.street_name[i], float(problem.n_doors[i]), float(problem.value[i]))
+        for i in range(problem.n_segments)
+        if int(problem.segment_id[i]) not in served
+    ]
+    return pd.DataFrame(rows, columns=["segment_id", "reason", "street_name", "n_doors", "value"])
