@@ -133,6 +133,76 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _segment_ids(spec: str | None) -> set[int]:
+    """Segment ids from a CSV with a ``segment_id`` column, or from a comma-separated list."""
+    if not spec:
+        return set()
+    path = Path(spec)
+    if path.exists():
+        import pandas as pd
+
+        return set(pd.read_csv(path)["segment_id"].astype(int))
+    return {int(item) for item in spec.split(",") if item.strip()}
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from canvass.plan.baseline import baseline_plan
+    from canvass.plan.check import check_plan
+    from canvass.plan.io import save_plan
+    from canvass.plan.problem import build_problem
+    from canvass.plan.solve import plan_walks
+    from canvass.plan.teams import read_teams
+    from canvass.territory.io import load_territory
+
+    progress = _ProgressPrinter(args.quiet)
+    if args.demo:
+        territory_path, scores_path, teams_path = _demo_inputs(Path(args.data), progress)
+        out = Path(args.out or Path(args.data) / "plan.gpkg")
+    else:
+        if not (args.territory and args.scores and args.teams and args.out):
+            raise CanvassError("canvass plan needs TERRITORY, --scores, --teams and --out (or --demo)")
+        territory_path, scores_path, teams_path, out = Path(args.territory), Path(args.scores), Path(args.teams), Path(args.out)
+    territory = load_territory(territory_path)
+    try:
+        segment_values = gpd.read_file(scores_path, layer="segment_scores")
+    except Exception as error:
+        raise CanvassError(f"{scores_path}: no segment_scores layer ({error}); write the scores as .gpkg with canvass score") from error
+    teams = read_teams(teams_path, addresses=territory.addresses)
+    locks = dict(item.split("=", 1) for item in args.lock)
+    problem = build_problem(territory.segments, segment_values, teams, done=_segment_ids(args.done), forbidden=_segment_ids(args.forbid),
+                            locked={int(k): v for k, v in locks.items()})
+    plan = baseline_plan(problem, seed=args.seed) if args.baseline else plan_walks(problem, time_limit_s=args.time_limit, seed=args.seed, on_progress=progress)
+    check = check_plan(problem, plan)
+    save_plan(plan, teams, territory, out)
+    print(plan.summary())
+    print("check: OK, every figure recomputed from the streets" if check.ok else "check FAILED:\n  " + "\n  ".join(check.violations))
+    print(f"plan written to {out}", file=sys.stderr)
+    return 0 if check.ok else 3
+
+
+def _demo_inputs(folder: Path, progress) -> tuple[Path, Path, Path]:
+    """Make (or reuse) the demo's territory, scores and teams, as canvass demo and canvass score would."""
+    from canvass.demo import DEMO_COMMUNE, write_demo
+    from canvass.scores.camps import Camp
+    from canvass.scores.score import score_territory, write_scores
+    from canvass.scores.strategies import ScoreParams
+    from canvass.territory.build import build_territory
+    from canvass.territory.io import save_territory
+
+    territory_path, scores_path = folder / "territory.gpkg", folder / "scores.gpkg"
+    if not territory_path.exists():
+        progress(0.0, f"writing the demo commune to {folder}")
+        write_demo(folder)
+        save_territory(build_territory(folder, [DEMO_COMMUNE], on_progress=progress), territory_path)
+    from canvass.territory.io import load_territory
+
+    territory = load_territory(territory_path)
+    write_scores(score_territory(territory, ScoreParams(strategy="mobilisation", camp=Camp(("gauche",)))), territory, scores_path)
+    return territory_path, scores_path, folder / "equipes.csv"
+
+
 def _add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("territory", help="territory GeoPackage written by canvass build")
     parser.add_argument("--strategy", default="mobilisation", choices=["mobilisation", "persuasion", "turnout", "custom"])
@@ -179,6 +249,21 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--to", dest="target", required=True, help="later election to check against, e.g. 2024_legi")
     back.add_argument("--out", help="CSV of the figures")
     back.set_defaults(handler=_cmd_backtest)
+
+    plan = commands.add_parser("plan", help="assign streets to teams and order each walk")
+    plan.add_argument("territory", nargs="?", help="territory GeoPackage written by canvass build")
+    plan.add_argument("--scores", help="scores GeoPackage written by canvass score (.gpkg)")
+    plan.add_argument("--teams", help="teams CSV: name, size, lat/lon or address, minutes, speed_kmh, minutes_per_door")
+    plan.add_argument("--out", help="plan GeoPackage to write")
+    plan.add_argument("--demo", action="store_true", help="plan the demo commune with its ten teams")
+    plan.add_argument("--data", default="data/demo", help="demo folder (with --demo)")
+    plan.add_argument("--time-limit", type=float, default=30.0, help="seconds of search (default 30)")
+    plan.add_argument("--seed", type=int, default=0)
+    plan.add_argument("--done", help="segments already canvassed: CSV with segment_id, or ids separated by commas")
+    plan.add_argument("--forbid", help="segments not to canvass: CSV with segment_id, or ids separated by commas")
+    plan.add_argument("--lock", action="append", default=[], metavar="SEGMENT=TEAM", help="keep a segment for one team (repeat)")
+    plan.add_argument("--baseline", action="store_true", help="equal-door turfs and nearest-street walks, for comparison")
+    plan.set_defaults(handler=_cmd_plan)
 
     report = commands.add_parser("report", help="print the report of a territory file")
     report.add_argument("territory", help="territory GeoPackage written by canvass build")

@@ -54,6 +54,7 @@ def write_demo(folder: Path, *, seed: int = 0) -> dict[str, Path]:
         "results_2024_legi_t2": write_mi2024(_round(results, "2024_legi", 2), folder / "legislatives2024_t2_resultats-definitifs-par-bureau-de-vote.csv"),
         "addresses": _write_ban(commune, folder / f"adresses-{COMMUNE}.csv"),
         "streets": _write_streets(commune, folder / f"{COMMUNE}_rues.osm"),
+        "teams": _write_teams(commune, folder / "equipes.csv"),
     }
     return paths
 
@@ -212,3 +213,22 @@ def _write_ban(commune: DemoCommune, path: Path) -> Path:
 def _write_streets(commune: DemoCommune, path: Path) -> Path:
     nodes = gpd.GeoSeries(gpd.points_from_xy(commune.nodes["x"], commune.nodes["y"]), crs=METRIC_CRS).to_crs(WEB_CRS)
     return write_osm_xml(pd.DataFrame({"id": commune.nodes["id"], "lon": nodes.x, "lat": nodes.y}), commune.ways, path)
+
+
+def _write_teams(commune: DemoCommune, path: Path) -> Path:
+    """Ten teams of two for a Saturday morning: four meet at the town hall, three at two schools each."""
+    places = gpd.GeoSeries(commune.bureaux.geometry.representative_point().values, crs=METRIC_CRS).to_crs(WEB_CRS)
+    meeting = [0, 0, 0, 0, 5, 5, 5, 9, 9, 9]
+    frame = pd.DataFrame(
+        {
+            "nom": [f"Équipe {i + 1} – {commune.bureaux['name'].iloc[m]}" for i, m in enumerate(meeting)],
+            "taille": 2,
+            "lat": [round(places.iloc[m].y, 6) for m in meeting],
+            "lon": [round(places.iloc[m].x, 6) for m in meeting],
+            "minutes": 120,
+            "vitesse_kmh": 3.5,
+            "minutes_par_porte": 1.0,
+        }
+    )
+    frame.to_csv(path, sep=";", index=False, encoding="utf-8")
+    return path

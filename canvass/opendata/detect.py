@@ -20,8 +20,8 @@ from canvass.errors import InputDataError
 from canvass.opendata import bureaux as bureaux_module
 from canvass.opendata._io import sniff_separator
 
-KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets")
-"""Kinds of input a territory is built from; ``ignore`` may also be forced."""
+KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets", "teams")
+"""Kinds of input a territory is built from (``teams`` files are for the planner); ``ignore`` may also be forced."""
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".topojson", ".fgb")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
@@ -178,6 +178,9 @@ def _classify_columns(path: Path, columns: list[str]) -> InputFile:
         return InputFile(path, "ban")
     if "IRIS" in names:
         return InputFile(path, "census")
+    lowered = {name.lower() for name in names}
+    if "minutes" in lowered and lowered & {"nom", "name"}:
+        return InputFile(path, "teams")
     return InputFile(path, "ignore", reason="a table whose columns match no known layout")
 
 

@@ -235,7 +235,8 @@ def check_carp_solution(carp: CarpInstance, routes: Sequence[Sequence[tuple[int,
     CarpCheck
         The total cost (service + deadhead, depot legs included) and the
         violations: unknown edge indices, edges served twice or never, routes
-        over capacity, unreachable legs.
+        over capacity, unreachable legs (vertices numbered from 0, as in
+        :class:`CarpInstance`).
     """
     violations = []
     n_required = len(carp.required)
