@@ -205,8 +205,8 @@ class _Search:
             else:
                 routing.AddDisjunction(nodes, int(instance.prize[arc]))
             if instance.allowed is not None and instance.allowed[arc] is not None:
-                for node in nodes:
-                    routing.SetAllowedVehiclesForIndex([int(v) for v in instance.allowed[arc]], node)
+                for node in nodes:  # -1 keeps "unperformed" possible; an empty list forbids the arc
+                    routing.VehicleVar(node).SetValues([-1] + [int(v) for v in instance.allowed[arc]])
         self.params = pywrapcp.DefaultRoutingSearchParameters()
         self.params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
         self.params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH

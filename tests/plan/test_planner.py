@@ -1,0 +1,153 @@
+"""The planner on small networks: known optimum, checker, budgets, locks, exclusions, bad inputs."""
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from canvass.errors import PlanningError
+from canvass.plan.baseline import baseline_plan
+from canvass.plan.check import check_plan
+from canvass.plan.construct import greedy_orienteering
+from canvass.plan.problem import build_problem
+from canvass.plan.result import Plan
+from canvass.plan.solve import _arc_instance, _candidates, plan_walks
+from canvass.plan.teams import Team
+
+
+def team(name="A", xy=(0.0, 0.0), minutes=1100 / 60, size=2, speed=3.6, **kwargs):
+    return Team(name, size, xy, minutes, speed_kmh=speed, minutes_per_door=1.0, **kwargs)
+
+
+def test_star_optimum(star):
+    segments, values = star
+    problem = build_problem(segments, values, [team()])
+    plan = plan_walks(problem, time_limit_s=1, seed=0)
+    served = {step.segment_id for step in plan.walks[0].steps}
+    assert served == {1, 2}
+    assert plan.totals()["value"] == pytest.approx(18)
+    # Brute force over every ordered subset confirms 18 is the best that fits 1,100 s.
+    best = 0
+    for k in range(4):
+        for subset in itertools.permutations(range(3), k):
+            seconds = 500 * len(subset)
+            if seconds <= 1100:
+                best = max(best, sum(values["value"].iloc[list(subset)]))
+    assert best == 18
+    check = check_plan(problem, plan)
+    assert check.ok, check.violations
+    assert check.minutes["A"] == pytest.approx(1000 / 60)
+    assert plan.unserved.set_index("segment_id").loc[0, "reason"] == "budget"
+
+
+def test_open_walk_saves_the_way_back(star):
+    segments, values = star
+    # Without coming back, 1,100 s fit spoke, back, spoke, back, spoke minus the last return: 1,400 s needed for three.
+    problem = build_problem(segments, values, [team(minutes=1400 / 60, return_to_start=False)])
+    plan = plan_walks(problem, time_limit_s=1, seed=0)
+    assert len(plan.walks[0].steps) == 3 and plan.walks[0].return_m == 0
+    assert check_plan(problem, plan).ok
+
+
+def test_checker_catches_a_corrupted_plan(grid):
+    segments, values = grid
+    teams = [team("A", (0, 0), 40), team("B", (480, 480), 40)]
+    problem = build_problem(segments, values, teams)
+    plan = plan_walks(problem, time_limit_s=2, seed=0)
+    assert check_plan(problem, plan).ok
+    a, b = plan.walks
+    stolen = replace(b, steps=b.steps + (a.steps[0],))
+    assert any("already walked by A" in v for v in check_plan(problem, replace(plan, walks=(a, stolen))).violations)
+    bent = replace(a, steps=(replace(a.steps[0], approach_m=a.steps[0].approach_m + 250),) + a.steps[1:])
+    assert any("approach" in v for v in check_plan(problem, replace(plan, walks=(bent, b))).violations)
+    long = replace(a, steps=a.steps + tuple(s for s in b.steps))
+    violations = check_plan(problem, replace(plan, walks=(long, replace(b, steps=()))))
+    assert any("minutes for a budget of 40" in v for v in violations.violations)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_instances_respect_every_rule(grid, seed):
+    segments, values = grid
+    rng = np.random.default_rng(seed)
+    ids = segments["segment_id"].to_numpy()
+    done = set(rng.choice(ids, 8, replace=False).tolist())
+    forbidden = set(rng.choice(sorted(set(ids) - done), 5, replace=False).tolist())
+    near_b = int(np.argmin(segments.geometry.distance(segments.geometry.iloc[0].__class__([(480, 480), (400, 480)]))))
+    locked = {near_b: "B"} if near_b not in done | forbidden else {}
+    teams = [team("A", (0, 0), 45), team("B", (480, 480), 45), team("C", (240, 0), 30, size=4)]
+    problem = build_problem(segments, values, teams, done=done, forbidden=forbidden, locked=locked)
+    plan = plan_walks(problem, time_limit_s=2, seed=seed)
+    check = check_plan(problem, plan)
+    assert check.ok, check.violations
+    walked = [step.segment_id for walk in plan.walks for step in walk.steps]
+    assert len(walked) == len(set(walked))
+    assert not (set(walked) & (done | forbidden))
+    for segment in locked:
+        assert segment in {step.segment_id for step in plan.walks[1].steps}
+    reasons = plan.unserved.set_index("segment_id")["reason"]
+    assert set(reasons.loc[list(done)]) == {"done"} and set(reasons.loc[list(forbidden)]) == {"forbidden"}
+    for walk in plan.walks:
+        assert walk.minutes <= walk.budget_minutes + 1.0
+
+
+def test_planner_beats_the_baseline_on_value(grid):
+    segments, values = grid
+    teams = [team("A", (240, 240), 40), team("B", (240, 240), 40)]
+    problem = build_problem(segments, values, teams)
+    ours, baseline = plan_walks(problem, time_limit_s=2, seed=0), baseline_plan(problem, seed=0)
+    assert check_plan(problem, baseline).ok
+    assert ours.totals()["value"] >= baseline.totals()["value"]
+
+
+def test_same_seed_same_start(grid):
+    segments, values = grid
+    problem = build_problem(segments, values, [team("A", (0, 0), 40), team("B", (480, 0), 40)])
+    candidates, _ = _candidates(problem)
+    instance, _ = _arc_instance(problem, np.arange(2), candidates)
+    assert greedy_orienteering(instance, seed=3) == greedy_orienteering(instance, seed=3)
+    assert baseline_plan(problem, seed=3).walks == baseline_plan(problem, seed=3).walks
+
+
+def test_meeting_place_off_the_network(star):
+    segments, values = star
+    with pytest.raises(PlanningError, match=r"meeting place too far from every street of the territory: A \(1900 m\)"):
+        build_problem(segments, values, [team(xy=(2000, 0))])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [(dict(minutes=0), "0 minutes"), (dict(size=0), "size 0"), (dict(speed=0), "speed 0")],
+)
+def test_impossible_teams(kwargs, message):
+    with pytest.raises(PlanningError, match=message):
+        team(**kwargs)
+
+
+def test_no_team_and_duplicate_names(star):
+    segments, values = star
+    with pytest.raises(PlanningError, match="no team"):
+        build_problem(segments, values, [])
+    with pytest.raises(PlanningError, match="team names must be unique: A"):
+        build_problem(segments, values, [team(), team()])
+
+
+def test_nothing_to_canvass_gives_an_empty_plan(star):
+    segments, values = star
+    problem = build_problem(segments, values.assign(value=0.0, n_doors=0.0), [team()])
+    plan = plan_walks(problem, time_limit_s=1)
+    assert plan.walks[0].steps == () and set(plan.unserved["reason"]) == {"no doors"}
+    assert check_plan(problem, plan).ok
+
+
+def test_unreachable_streets_are_said_so(star):
+    segments, values = star
+    island, island_values = star
+    island = island.assign(segment_id=island["segment_id"] + 10, node_from=island["node_from"] + 50, node_to=island["node_to"] + 50)
+    island["geometry"] = island.geometry.translate(5000, 0)
+    both = island.__class__(__import__("pandas").concat([segments, island], ignore_index=True), crs=2154)
+    problem = build_problem(both, __import__("pandas").concat([values, island_values.assign(segment_id=island_values["segment_id"] + 10)]), [team()])
+    plan = plan_walks(problem, time_limit_s=1)
+    reasons = plan.unserved.set_index("segment_id")["reason"]
+    assert set(reasons.loc[[10, 11, 12]]) == {"unreachable"}
+    assert isinstance(plan, Plan) and check_plan(problem, plan).ok
