@@ -5,6 +5,8 @@
     canvass report FILE [--json]
     canvass score TERRITORY --strategy mobilisation --camp gauche --out scores.gpkg
     canvass backtest TERRITORY --from 2022_legi --to 2024_legi --camp 2022_legi=CADALEN --camp 2024_legi=UG
+    canvass plan TERRITORY --scores scores.gpkg --teams equipes.csv --out plan.gpkg   (or: canvass plan --demo)
+    canvass export plan.gpkg --out partage/ --base-url https://example.org/porte-a-porte
 """
 
 from __future__ import annotations
@@ -203,6 +205,25 @@ def _demo_inputs(folder: Path, progress) -> tuple[Path, Path, Path]:
     return territory_path, scores_path, folder / "equipes.csv"
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    import pyogrio
+
+    from canvass.outputs.export import export_bundle
+    from canvass.plan.io import load_plan
+    from canvass.territory.io import load_territory
+
+    plan_path = Path(args.plan)
+    plan, teams, walks = load_plan(plan_path)
+    territory = load_territory(Path(args.territory)) if args.territory else None
+    scores = pyogrio.read_dataframe(args.scores, layer="bureau_scores", read_geometry=False) if args.scores else None
+    bundle = export_bundle(plan, teams, walks, Path(args.out), territory=territory, bureau_scores=scores, base_url=args.base_url,
+                           session=args.session, on_progress=_ProgressPrinter(args.quiet))
+    for item in bundle.links.values():
+        print(f"{item['team']}: {item['link']}")
+    print(f"bundle written to {bundle.folder} in {bundle.seconds:.1f} s (open index.html)", file=sys.stderr)
+    return 0
+
+
 def _add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("territory", help="territory GeoPackage written by canvass build")
     parser.add_argument("--strategy", default="mobilisation", choices=["mobilisation", "persuasion", "turnout", "custom"])
@@ -264,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--lock", action="append", default=[], metavar="SEGMENT=TEAM", help="keep a segment for one team (repeat)")
     plan.add_argument("--baseline", action="store_true", help="equal-door turfs and nearest-street walks, for comparison")
     plan.set_defaults(handler=_cmd_plan)
+
+    export = commands.add_parser("export", help="write the maps, walk sheets, booklet and index of a plan")
+    export.add_argument("plan", help="plan GeoPackage written by canvass plan")
+    export.add_argument("--out", required=True, help="folder to write (served as is, over HTTPS for geolocation)")
+    export.add_argument("--base-url", help="where the folder will be served; QR codes point to BASE_URL/<token>.html")
+    export.add_argument("--territory", help="territory GeoPackage (grey streets on the maps, bureaux on the overview)")
+    export.add_argument("--scores", help="scores GeoPackage (priorities on the overview)")
+    export.add_argument("--session", default="", help="session label printed on the sheets, e.g. 'samedi 14 mars, 10 h'")
+    export.set_defaults(handler=_cmd_export)
 
     report = commands.add_parser("report", help="print the report of a territory file")
     report.add_argument("territory", help="territory GeoPackage written by canvass build")

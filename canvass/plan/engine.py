@@ -214,7 +214,15 @@ class _Search:
         if neighbours is not None:
             self.params.ls_operator_neighbors_ratio = min(1.0, neighbours / max(1, len(first_key)))
             self.params.ls_operator_min_neighbors = neighbours
-        routing.CloseModelWithParameters(self.params)
+
+    def close(self) -> None:
+        """Close the model once every callback is registered."""
+        self.routing.CloseModelWithParameters(self.params)
+
+    def stop_when(self, should_stop: Callable[[], bool]) -> None:
+        """Finish the current search at its next solution once ``should_stop()`` is true."""
+        solver = self.routing.solver()
+        self.routing.AddAtSolutionCallback(lambda: solver.FinishCurrentSearch() if should_stop() else None)
 
     def run(self, routes: list | None, time_limit_s: float) -> tuple[list[tuple[tuple[int, bool], ...]], int] | None:
         """Guided local search from ``routes`` (or from OR-Tools' own insertion) for ``time_limit_s``."""
@@ -252,6 +260,7 @@ def solve(
     perturb: bool = True,
     neighbours: int | None = None,
     on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ArcSolution:
     """Solve ``instance`` within ``time_limit_s``: guided local search from ``initial``, then perturb and repeat.
 
@@ -272,6 +281,9 @@ def solve(
         OR-Tools baseline of the benchmarks).
     neighbours
         Restrict local-search moves to each node's ``neighbours`` closest nodes.
+    should_stop
+        Polled at each solution: when it returns True the search stops and
+        the best solution so far is returned (the app's stop button).
 
     Raises
     ------
@@ -282,6 +294,9 @@ def solve(
     rng = np.random.default_rng(seed)
     clock = time.perf_counter()
     search = _Search(instance, neighbours=neighbours)
+    stop = should_stop or (lambda: False)
+    search.stop_when(stop)
+    search.close()
     history: list[tuple[float, int]] = []
     elapsed = lambda: time.perf_counter() - clock  # noqa: E731
     # Half the time in one guided local search, then perturbation rounds of slices as long as the instance is big.
@@ -293,7 +308,7 @@ def solve(
     history.append((elapsed(), best[1]))
     progress(min(0.99, elapsed() / time_limit_s), f"coût {best[1]}")
     temperature = 0.01
-    while perturb and elapsed() < time_limit_s - 0.05:
+    while perturb and elapsed() < time_limit_s - 0.05 and not stop():
         start = _perturb(instance, [list(route) for route in current[0]], rng)
         candidate = search.run(start, min(slice_s, time_limit_s - elapsed()))
         if candidate is None:

@@ -43,8 +43,9 @@ def plan_walks(
     seed: int = 0,
     decompose_above: int = DECOMPOSE_ABOVE,
     on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
-    """Plan every team's walk within ``time_limit_s`` seconds.
+    """Plan every team's walk within ``time_limit_s`` seconds (sooner if ``should_stop()`` turns true).
 
     Returns
     -------
@@ -91,6 +92,7 @@ def plan_walks(
         solution = engine.solve(
             instance, initial=start, time_limit_s=budget, seed=int(rng.integers(2**31)),
             on_progress=lambda fraction, message, base=base, share=share: progress(0.05 + 0.9 * (base + fraction * share), message),
+            should_stop=should_stop,
         )
         for vehicle, route in enumerate(solution.routes):
             routes[int(team_ids[vehicle])] = [(int(arcs[arc]), reverse) for arc, reverse in route]

@@ -151,3 +151,16 @@ def test_unreachable_streets_are_said_so(star):
     reasons = plan.unserved.set_index("segment_id")["reason"]
     assert set(reasons.loc[[10, 11, 12]]) == {"unreachable"}
     assert isinstance(plan, Plan) and check_plan(problem, plan).ok
+
+
+def test_stop_keeps_the_best_plan_so_far(grid):
+    from canvass.plan.job import PlanJob
+
+    segments, values = grid
+    problem = build_problem(segments, values, [team("A", (0, 0), 40), team("B", (480, 480), 40)])
+    job = PlanJob(problem, time_limit_s=60).start()
+    job.stop()
+    job.join(timeout=20)
+    assert job.done and job.error is None
+    assert job.plan.seconds < 20 and check_plan(problem, job.plan).ok
+    assert job.plan.totals()["n_segments"] > 0
