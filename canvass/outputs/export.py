@@ -69,7 +69,7 @@ def export_bundle(
     (folder / "feuilles").mkdir(parents=True, exist_ok=True)
     tokens = team_tokens(folder, teams)
     prefix = base_url.rstrip("/") + "/" if base_url else ""
-    links, sheets = {}, []
+    links = {}
     walk_of = {walk.team: walk for walk in plan.walks}
     for index, team in enumerate(teams):
         progress(index / (len(teams) + 2), f"équipe {team.name}")
@@ -77,14 +77,15 @@ def export_bundle(
         token = tokens[team.name]
         link = f"{prefix}{token}.html"
         (folder / f"{token}.html").write_text(team_map(steps, team, index, territory=territory), encoding="utf-8")
-        sheet = walk_sheet_pdf(steps, team, index, link=link, territory=territory, session=session)
+        return_m = walk_of[team.name].return_m if team.name in walk_of else 0.0
+        sheet = walk_sheet_pdf(steps, team, index, link=link, territory=territory, session=session, return_m=return_m)
         (folder / "feuilles" / f"{token}.pdf").write_bytes(sheet)
-        sheets.append(sheet)
         links[team.name] = {"team": team.name, "token": token, "link": link, "map": f"{token}.html", "sheet": f"feuilles/{token}.pdf",
                             "n_doors": walk_of[team.name].n_doors if team.name in walk_of else 0.0,
                             "minutes": walk_of[team.name].minutes if team.name in walk_of else 0.0}
     progress(len(teams) / (len(teams) + 2), "carnet")
-    (folder / "carnet.pdf").write_bytes(booklet_pdf(sheets))
+    booklet = booklet_pdf(plan, teams, walks, links={name: item["link"] for name, item in links.items()}, territory=territory, session=session)
+    (folder / "carnet.pdf").write_bytes(booklet)
     progress((len(teams) + 1) / (len(teams) + 2), "vue d’ensemble")
     if territory is not None:
         (folder / "organisateur.html").write_text(overview_map(plan, teams, walks, territory, bureau_scores), encoding="utf-8")
@@ -117,3 +118,14 @@ def _index_page(links: dict, *, overview: bool, session: str) -> str:
 </tbody></table>
 </body></html>
 """
+
+
+def find_team_map(folder: Path, token: str) -> Path | None:
+    """The team map of a shared link, or None: only well-formed tokens listed in ``links.json`` are served."""
+    folder = Path(folder)
+    links = folder / LINKS_FILE
+    if not token or not token.replace("-", "").replace("_", "").isalnum() or not links.exists():
+        return None
+    known = {item["token"] for item in json.loads(links.read_text(encoding="utf-8"))}
+    page = folder / f"{token}.html"
+    return page if token in known and page.exists() else None
