@@ -28,7 +28,7 @@ ProgressCallback = Callable[[float, str], None]
 
 VALUE_SCALE = 10_000
 """Metres of walking one unit of value (a door of top priority) is worth: serving dominates, walking breaks ties."""
-DECOMPOSE_ABOVE = 400
+DECOMPOSE_ABOVE = 1500
 """Segments above which the problem is decomposed into one turf per team."""
 TURF_FILL = 1.5
 """Work (service time) a turf holds, relative to its team's budget: room for the solver to choose."""
@@ -222,13 +222,22 @@ def _arc_instance(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarr
     prize = problem.value[arcs] * VALUE_SCALE
     locked = problem.locked_team[arcs]
     prize = np.where(np.isin(locked, team_ids), prize * LOCK_BONUS, prize)
+    # Restricted neighbourhood: a segment is offered only to the teams that can walk to it and back in time.
+    near_end = np.minimum(deadhead[start_keys][:, arc_ends[:, 0]], deadhead[start_keys][:, arc_ends[:, 1]])
+    reach = np.array([team.metres_per_second * team.minutes * 60.0 / (2 if team.return_to_start else 1) for team in teams])
+    reachable = near_end <= reach[:, None]
     allowed = tuple(
-        None if lock < 0 else [int(np.flatnonzero(team_ids == lock)[0])] if lock in team_ids else []
-        for lock in locked
+        ([int(np.flatnonzero(team_ids == lock)[0])] if lock in team_ids else []) if lock >= 0
+        else (None if reachable[:, arc].all() else np.flatnonzero(reachable[:, arc]).tolist())
+        for arc, lock in enumerate(locked)
     )
+    # Teams that walk and knock at the same pace share one time class (one matrix in OR-Tools).
+    paces: dict[tuple, list[int]] = {}
+    for vehicle, team in enumerate(teams):
+        paces.setdefault((team.speed_kmh, team.minutes_per_door, team.n_pairs), []).append(vehicle)
     classes = tuple(
-        ([vehicle], 1.0 / team.metres_per_second, np.rint(problem.service_seconds(team)[arcs]).astype(np.int64))
-        for vehicle, team in enumerate(teams)
+        (vehicles, 1.0 / teams[vehicles[0]].metres_per_second, np.rint(problem.service_seconds(teams[vehicles[0]])[arcs]).astype(np.int64))
+        for vehicles in paces.values()
     )
     instance = engine.ArcInstance(
         deadhead=np.rint(deadhead).astype(np.int64),
