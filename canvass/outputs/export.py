@@ -76,7 +76,7 @@ def export_bundle(
         steps = walks[walks["team"] == team.name].sort_values("order")
         token = tokens[team.name]
         link = f"{prefix}{token}.html"
-        (folder / f"{token}.html").write_text(team_map(steps, team, index, territory=territory), encoding="utf-8")
+        (folder / f"{token}.html").write_text(team_map(steps, team, index, territory=territory, walk=walk_of.get(team.name)), encoding="utf-8")
         return_m = walk_of[team.name].return_m if team.name in walk_of else 0.0
         sheet = walk_sheet_pdf(steps, team, index, link=link, territory=territory, session=session, return_m=return_m)
         (folder / "feuilles" / f"{token}.pdf").write_bytes(sheet)
