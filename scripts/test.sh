@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Set everything up, then run the test suite (real open data is read in place from ../shared/data/real).
-# Browser tests drive Debian's Chromium (installed here when missing; needs root, as on CI).
+# Browser tests drive Debian's Chromium and persistence tests a real PostgreSQL server (the tests
+# start and stop their own throwaway server); both are installed here when missing (needs root, as on CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if ! command -v chromium >/dev/null 2>&1; then
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is not installed and this is not root: browser tests will fail (sudo apt-get install chromium)" >&2
+    echo "missing Debian packages (${missing[*]}) and this is not root: run sudo apt-get install ${missing[*]}" >&2
   fi
 fi
 .venv/bin/python -m pytest "$@"
