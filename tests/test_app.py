@@ -1,0 +1,162 @@
+"""The Streamlit app, page by page, with streamlit.testing's AppTest on the demo commune.
+
+Walks the workflow (territory → priorities → teams → plan → share → terrain → re-plan)
+and checks what the page shows, the password gate and the volunteer links.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from canvass.demo import DEMO_COMMUNE, write_demo
+from canvass.territory.build import build_territory
+from canvass.territory.io import save_territory
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PASSWORD = "porte-a-porte-test"
+
+
+@pytest.fixture(scope="module")
+def demo_territory(tmp_path_factory):
+    """The demo commune built once (the app would build the same on its first page)."""
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo(folder)
+    save_territory(build_territory(folder, [DEMO_COMMUNE]), folder / "territory.gpkg")
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path, demo_territory, monkeypatch):
+    shutil.copytree(demo_territory, tmp_path / "demo")
+    monkeypatch.setenv("CANVASS_DATA", str(tmp_path))
+    monkeypatch.setenv("CANVASS_PASSWORD", PASSWORD)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def logged_in(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.text_input(key="login_name").input("Camille")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    if page:
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def test_wrong_password_shows_nothing(data):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_input(key="login_password").input("mauvais")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Mot de passe incorrect."]
+    assert len(at.sidebar.radio) == 0 and len(at.metric) == 0 and len(at.dataframe) == 0
+
+
+def test_no_password_configured_refuses(data, monkeypatch):
+    monkeypatch.delenv("CANVASS_PASSWORD")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert "Aucun mot de passe de campagne" in at.error[0].value
+    assert len(at.text_input) == 0
+
+
+def test_workflow_on_the_demo(data):
+    at = logged_in("Territoire")
+    assert at.metric[0].label == "Bureaux de vote" and at.metric[0].value == "12"
+    at.sidebar.radio(key="page").set_value("Priorités").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 12 and list(table["Rang"])[0] == 1
+    at.sidebar.radio(key="page").set_value("Équipes").run()
+    assert not at.exception, at.exception
+    teams = at.dataframe[0].value
+    assert len(teams) == 6 and set(teams["minutes"]) == {120}
+    at.sidebar.radio(key="page").set_value("Plan").run()
+    at.slider(key="time_limit").set_value(5).run()
+    at.button(key="run_plan").click().run()
+    job = at.session_state["job"]
+    job.join(timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    plan_table = at.dataframe[0].value
+    assert len(plan_table) == 6 and plan_table["Portes"].sum() > 0
+    assert at.metric[0].label == "Portes"
+    first_plan_doors = float(plan_table["Portes"].sum())
+
+    at.sidebar.radio(key="page").set_value("Partager").run()
+    at.button(key="export").click().run()
+    assert not at.exception, at.exception
+    codes = [c.value for c in at.code]
+    assert len(codes) == 6 and all(code.startswith("?equipe=") for code in codes)
+    assert (data / "partage" / "carnet.pdf").exists()
+
+    at.sidebar.radio(key="page").set_value("Terrain").run()
+    team = at.selectbox(key="field_team").value
+    options = at.multiselect(key="field_streets").options
+    at.multiselect(key="field_streets").set_value(options[:2])
+    at.number_input(key="field_knocked").set_value(20)
+    at.number_input(key="field_opened").set_value(8)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert "2 rue(s) enregistrée(s)." in [s.value for s in at.success]
+    progress = at.dataframe[0].value
+    assert progress.set_index(progress.columns[0]).loc[team].iloc[0] is not None
+
+    # Re-plan on what is left: the streets done are not planned again.
+    at.sidebar.radio(key="page").set_value("Plan").run()
+    at.button(key="run_plan").click().run()
+    at.session_state["job"].join(timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    walked = {step.segment_id for walk in at.session_state["job"].plan.walks for step in walk.steps}
+    done = {int(o.rsplit("n° ", 1)[1].rstrip(")")) for o in options[:2]}
+    assert not (walked & done)
+    assert first_plan_doors > 0
+
+
+def test_campaign_survives_a_restart(data):
+    at = logged_in("Priorités")
+    at.selectbox(key="strategy").set_value("turnout").run()
+    assert not at.exception, at.exception
+    again = logged_in("Priorités")  # a new session: the strategy comes back from the campaign store
+    assert again.selectbox(key="strategy").value == "turnout"
+
+
+def test_volunteer_link_shows_only_its_team(data):
+    at = logged_in("Plan")
+    at.slider(key="time_limit").set_value(5).run()
+    at.button(key="run_plan").click().run()
+    at.session_state["job"].join(timeout=120)
+    at.run()
+    at.sidebar.radio(key="page").set_value("Partager").run()
+    at.button(key="export").click().run()
+    token = at.code[0].value.removeprefix("?equipe=")
+    volunteer = AppTest.from_file(APP, default_timeout=60)
+    volunteer.query_params["equipe"] = token
+    volunteer.run()
+    assert not volunteer.exception
+    assert len(volunteer.text_input) == 0 and len(volunteer.sidebar.radio) == 0  # no login, no navigation
+    assert len(volunteer.main.children) == 1  # the team's map, and nothing else
+    page = volunteer.main[0].proto.srcdoc
+    assert "Équipe 1" in page and "Équipe 2" not in page and "organisateur" not in page
+    stranger = AppTest.from_file(APP, default_timeout=60)
+    stranger.query_params["equipe"] = "../index"
+    stranger.run()
+    assert "Lien inconnu" in stranger.error[0].value
+
+
+def test_two_organisers_editing_the_same_choice_see_a_conflict(data):
+    first = logged_in("Priorités")  # sees the strategy as saved now
+    second = logged_in("Priorités")
+    second.selectbox(key="strategy").set_value("turnout").run()
+    assert not second.error
+    first.selectbox(key="strategy").set_value("persuasion").run()
+    assert any("Modification concurrente" in e.value and "Camille" in e.value for e in first.error)
+    third = logged_in("Priorités")
+    assert third.selectbox(key="strategy").value == "turnout"  # the first save stands, nothing silently overwritten
