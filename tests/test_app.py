@@ -29,11 +29,20 @@ def demo_territory(tmp_path_factory):
 
 @pytest.fixture
 def data(tmp_path, demo_territory, monkeypatch):
+    """A data folder with the demo territory; the campaign store is the default SQLite file there."""
     shutil.copytree(demo_territory, tmp_path / "demo")
     monkeypatch.setenv("CANVASS_DATA", str(tmp_path))
     monkeypatch.setenv("CANVASS_PASSWORD", PASSWORD)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return tmp_path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, data, monkeypatch):
+    """The same data folder, with the campaign in SQLite or in a fresh database of a real PostgreSQL server."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("postgres_database"))
+    return data
 
 
 def logged_in(page: str | None = None) -> AppTest:
@@ -120,7 +129,7 @@ def test_workflow_on_the_demo(data):
     assert first_plan_doors > 0
 
 
-def test_campaign_survives_a_restart(data):
+def test_campaign_survives_a_restart(any_store):
     at = logged_in("Priorités")
     at.selectbox(key="strategy").set_value("turnout").run()
     assert not at.exception, at.exception
@@ -151,7 +160,7 @@ def test_volunteer_link_shows_only_its_team(data):
     assert "Lien inconnu" in stranger.error[0].value
 
 
-def test_two_organisers_editing_the_same_choice_see_a_conflict(data):
+def test_two_organisers_editing_the_same_choice_see_a_conflict(any_store):
     first = logged_in("Priorités")  # sees the strategy as saved now
     second = logged_in("Priorités")
     second.selectbox(key="strategy").set_value("turnout").run()
