@@ -7,6 +7,7 @@
     canvass backtest TERRITORY --from 2022_legi --to 2024_legi --camp 2022_legi=CADALEN --camp 2024_legi=UG
     canvass plan TERRITORY --scores scores.gpkg --teams equipes.csv --out plan.gpkg   (or: canvass plan --demo)
     canvass export plan.gpkg --out partage/ --base-url https://example.org/porte-a-porte
+    canvass field import terrain.csv --campaign demo; canvass field done --out done.csv; canvass field progress --plan plan.gpkg
 """
 
 from __future__ import annotations
@@ -224,6 +225,38 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_field(args: argparse.Namespace) -> int:
+    import os
+
+    from canvass.campaign.store import open_store
+
+    location = args.store or os.environ.get("DATABASE_URL") or "data/campagne.sqlite"
+    with open_store(location) as store:
+        campaign = store.find_campaign(args.campaign)
+        if campaign is None:
+            raise CanvassError(f"no campaign {args.campaign!r} in {location}; campaigns: {', '.join(c.name for c in store.campaigns()) or 'none'}")
+        if args.action == "import":
+            if not args.csv:
+                raise CanvassError("canvass field import needs the CSV file")
+            store.import_field_csv(campaign, Path(args.csv), session=args.session or Path(args.csv).stem, author=args.author)
+            print(f"imported {args.csv}")
+        elif args.action == "done":
+            import pandas as pd
+
+            done = sorted(store.done_segments(campaign))
+            pd.DataFrame({"segment_id": done}).to_csv(args.out or sys.stdout, index=False)
+            print(f"{len(done)} segments done", file=sys.stderr)
+        else:
+            from canvass.field.log import progress_by_team
+            from canvass.plan.io import load_plan
+
+            if not args.plan:
+                raise CanvassError("canvass field progress needs --plan PLAN.gpkg")
+            plan, _, _ = load_plan(Path(args.plan))
+            print(progress_by_team(store.field_log(campaign), plan).to_string())
+    return 0
+
+
 def _add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("territory", help="territory GeoPackage written by canvass build")
     parser.add_argument("--strategy", default="mobilisation", choices=["mobilisation", "persuasion", "turnout", "custom"])
@@ -294,6 +327,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--scores", help="scores GeoPackage (priorities on the overview)")
     export.add_argument("--session", default="", help="session label printed on the sheets, e.g. 'samedi 14 mars, 10 h'")
     export.set_defaults(handler=_cmd_export)
+
+    field = commands.add_parser("field", help="the field log: import a CSV, list streets done, progress per team")
+    field.add_argument("action", choices=["import", "done", "progress"])
+    field.add_argument("csv", nargs="?", help="with import: CSV (equipe, segment_id, portes_frappees, portes_ouvertes, outcomes)")
+    field.add_argument("--campaign", default="demo", help="campaign name (default: demo)")
+    field.add_argument("--store", help="campaign store: SQLite file or postgresql:// URL (default: DATABASE_URL, else data/campagne.sqlite)")
+    field.add_argument("--session", help="with import: session label (default: the file name)")
+    field.add_argument("--author", default="cli", help="who records it (kept in the history)")
+    field.add_argument("--plan", help="with progress: the plan GeoPackage")
+    field.add_argument("--out", help="with done: CSV to write (for canvass plan --done)")
+    field.set_defaults(handler=_cmd_field)
 
     report = commands.add_parser("report", help="print the report of a territory file")
     report.add_argument("territory", help="territory GeoPackage written by canvass build")

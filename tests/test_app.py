@@ -169,3 +169,25 @@ def test_two_organisers_editing_the_same_choice_see_a_conflict(any_store):
     assert any("Modification concurrente" in e.value and "Camille" in e.value for e in first.error)
     third = logged_in("Priorités")
     assert third.selectbox(key="strategy").value == "turnout"  # the first save stands, nothing silently overwritten
+
+
+def test_cli_field_log_matches_the_app(data, tmp_path, capsys):
+    """What the app records, the CLI lists (done streets for `canvass plan --done`) and imports."""
+    from canvass.campaign.store import open_store
+    from canvass.cli import main
+
+    at = logged_in("Territoire")  # creates the campaign in the store
+    store_path = data / "campagne.sqlite"
+    with open_store(store_path) as store:
+        campaign = store.find_campaign("demo")
+        store.log_field(campaign, session="samedi", team="Équipe 1", segment_id=7, doors_knocked=12, doors_opened=5, author="test")
+    assert not at.exception
+    csv = tmp_path / "terrain.csv"
+    csv.write_text("equipe;segment_id;portes_frappees;portes_ouvertes\nÉquipe 2;9;10;3\n", encoding="utf-8")
+    assert main(["field", "import", str(csv), "--store", str(store_path), "--campaign", "demo"]) == 0
+    assert main(["field", "done", "--store", str(store_path), "--campaign", "demo", "--out", str(tmp_path / "done.csv")]) == 0
+    assert (tmp_path / "done.csv").read_text().split() == ["segment_id", "7", "9"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("equipe;segment_id;portes_frappees;portes_ouvertes\nÉquipe 2;9;3;10\n", encoding="utf-8")
+    assert main(["field", "import", str(bad), "--store", str(store_path), "--campaign", "demo"]) == 2
+    assert "error:" in capsys.readouterr().err
