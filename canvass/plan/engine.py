@@ -176,6 +176,9 @@ class _Search:
         np.fill_diagonal(transit, 0)
         cost = transit if instance.cost_includes_service else travel
         np.fill_diagonal(cost, 0)
+        self.cost = cost
+        self.start_node = [depot_node[int(k)] for k in instance.starts]
+        self.end_node = [depot_node[int(k)] for k in instance.ends]
         self.manager = manager = pywrapcp.RoutingIndexManager(
             len(first_key), n_vehicles, [depot_node[int(k)] for k in instance.starts], [depot_node[int(k)] for k in instance.ends]
         )
@@ -222,6 +225,18 @@ class _Search:
         """Close the model once every callback is registered."""
         self.routing.CloseModelWithParameters(self.params)
 
+    def objective(self, routes) -> int:
+        """The objective of ``routes`` as OR-Tools counts it: arc costs plus the prizes of arcs left out."""
+        n_arcs, total = self.instance.n_arcs, 0
+        served = set()
+        for vehicle, route in enumerate(routes):
+            nodes = [self.start_node[vehicle]] + [self.n_depots + arc + (n_arcs if reverse else 0) for arc, reverse in route] + [self.end_node[vehicle]]
+            total += int(sum(self.cost[a, b] for a, b in zip(nodes[:-1], nodes[1:])))
+            served.update(arc for arc, _ in route)
+        if self.instance.prize is not None:
+            total += int(sum(int(self.instance.prize[arc]) for arc in range(n_arcs) if arc not in served))
+        return total
+
     def stop_when(self, should_stop: Callable[[], bool]) -> None:
         """Finish the current search at its next solution once ``should_stop()`` is true."""
         solver = self.routing.solver()
@@ -231,12 +246,14 @@ class _Search:
         """Guided local search from ``routes`` (or from OR-Tools' own insertion) for ``time_limit_s``."""
         routing, manager, n_arcs = self.routing, self.manager, self.instance.n_arcs
         self.params.time_limit.FromMilliseconds(max(50, int(time_limit_s * 1000)))
-        assignment = None
+        assignment = start = None
         if routes is not None:
             indices = [[manager.NodeToIndex(self.n_depots + arc + (n_arcs if reverse else 0)) for arc, reverse in route] for route in routes]
             start = routing.ReadAssignmentFromRoutes(indices, True)
             if start is not None:
                 assignment = routing.SolveFromAssignmentWithParameters(start, self.params)
+                if assignment is None:  # out of time before the search could even restore the start: keep the start
+                    return [tuple(route) for route in routes], self.objective(routes)
         if assignment is None:
             assignment = routing.SolveWithParameters(self.params)
         if assignment is None:

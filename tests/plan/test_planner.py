@@ -164,3 +164,15 @@ def test_stop_keeps_the_best_plan_so_far(grid):
     assert job.done and job.error is None
     assert job.plan.seconds < 20 and check_plan(problem, job.plan).ok
     assert job.plan.totals()["n_segments"] > 0
+
+
+def test_engine_objective_recomputed_equals_or_tools(grid):
+    from canvass.plan import engine
+
+    segments, values = grid
+    problem = build_problem(segments, values, [team("A", (0, 0), 40), team("B", (480, 480), 40)])
+    candidates, _ = _candidates(problem)
+    instance, _ = _arc_instance(problem, np.arange(2), candidates)
+    solution = engine.solve(instance, initial=greedy_orienteering(instance), time_limit_s=1, perturb=False)
+    search = engine._Search(instance, neighbours=None)
+    assert search.objective(solution.routes) == solution.objective

@@ -97,3 +97,13 @@ def test_cli_backtest(demo, capsys):
     assert main(["backtest", str(folder / "territory.gpkg"), "--from", "2022_pres", "--to", "2024_legi", "--camp", "gauche"]) == 0
     assert "Spearman" in capsys.readouterr().out
     assert main(["backtest", str(folder / "territory.gpkg"), "--from", "2017_pres", "--to", "2024_legi", "--camp", "gauche"]) == 2
+
+
+def test_census_model_flags_under_performing_bureaux(paris16):
+    scores = score_territory(paris16, ScoreParams(camp=Camp.parse(["2017_pres=MACRON", "2020_muni=SEBBAH"]), census_weight=0.5))
+    model = scores.models["share_camp"]
+    assert model.n == 68 and -1 < model.r2_cv <= 1
+    assert scores.bureaux["under_performing"].sum() == model.flags.sum()
+    # Half of the camp share now comes from the census prediction.
+    plain = score_territory(paris16, ScoreParams(camp=Camp.parse(["2017_pres=MACRON", "2020_muni=SEBBAH"])))
+    assert not (scores.bureaux["share_camp"].sort_index() == plain.bureaux["share_camp"].sort_index()).all()
