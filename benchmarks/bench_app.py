@@ -10,10 +10,8 @@ interaction once a plan exists. Writes ``benchmarks/results/app.csv``.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -23,16 +21,11 @@ from canvass.demo import DEMO_COMMUNE, write_demo
 from canvass.territory.build import build_territory
 from canvass.territory.io import save_territory
 
+from _common import best_of, write_rows
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def best_of(function, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -64,12 +57,7 @@ def main() -> None:
         seconds = best_of(at.run)
         rows.append({"page": page, "rerun_s": round(seconds, 3), "login_s": round(floor, 3), "ratio": round(seconds / floor, 1)})
         print(f"{page:12} {seconds:8.3f} {floor:8.3f} {seconds / floor:6.1f}")
-    out = Path(__file__).resolve().parent / "results" / "app.csv"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(rows, "app")
 
 
 if __name__ == "__main__":

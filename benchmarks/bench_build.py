@@ -12,8 +12,6 @@ Writes ``benchmarks/results/build.csv``.
 
 from __future__ import annotations
 
-import csv
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,17 +20,11 @@ import pandas as pd
 from canvass.opendata.detect import classify_folder
 from canvass.territory.build import build_territory
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+from _common import REAL, best_of, write_rows
+
 CASES = [("scale/paris", "75056"), ("paris-16e", "75116"), ("brest", "29019"), ("concarneau-douarnenez", "29039"), ("scale/toulouse", "31555"), ("scale/dep04", "04")]
 
 
-def best_of(function, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def raw_read(folder: Path) -> None:
@@ -60,13 +52,7 @@ def main() -> None:
         floor = best_of(lambda: raw_read(folder))
         rows.append({"folder": relative, "commune": commune, "build_s": round(build, 3), "raw_read_s": round(floor, 3), "ratio": round(build / floor, 2)})
         print(f"{relative:28} {commune:8} {build:8.2f} {floor:10.2f} {build / floor:6.2f}")
-    out = Path(__file__).resolve().parent / "results" / "build.csv"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"written {out}")
+    write_rows(rows, "build")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Writes ``benchmarks/results/export.csv``.
 
 from __future__ import annotations
 
-import csv
 import tempfile
 import time
 import warnings
@@ -30,6 +29,8 @@ from canvass.scores.camps import Camp
 from canvass.scores.score import score_territory
 from canvass.scores.strategies import ScoreParams
 from canvass.territory.build import build_territory
+
+from _common import write_rows
 
 
 def plain_export(walks, teams, folder: Path) -> None:
@@ -70,12 +71,7 @@ def main() -> None:
            "largest_team_map_kb": round(max(sizes) / 1024), "target_s": 30}
     print(f"{'teams':>5} {'bundle s':>9} {'plain s':>8} {'ratio':>6} {'largest map':>12} target")
     print(f"{row['teams']:5d} {row['bundle_s']:9.2f} {row['baseline_s']:8.2f} {row['ratio']:6.2f} {row['largest_team_map_kb']:9d} kB  < 30 s")
-    out = Path(__file__).resolve().parent / "results" / "export.csv"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
+    write_rows([row], "export")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ doors, walking share, time to first feasible plan, the ratio to the baseline; wr
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import warnings
 from pathlib import Path
@@ -34,7 +33,8 @@ from canvass.scores.score import score_territory
 from canvass.scores.strategies import ScoreParams
 from canvass.territory.build import build_territory
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+from _common import REAL, write_rows
+
 
 
 def teams_at(territory, n_teams: int) -> list[Team]:
@@ -92,13 +92,7 @@ def main() -> None:
                 rows.append(row)
                 print(f"{name:9} {row['n_segments']:5d} {n_teams:5d} {method:9} {row['value']:8.1f} {row['doors']:7d} {100 * row['walking_share']:6.1f} "
                       f"{row['first_feasible_s']:7.2f} {row['seconds']:7.1f} {row['ratio_to_baseline']:6.2f} ok")
-    out = Path(__file__).resolve().parent / "results" / "plan.csv"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"written {out}")
+    write_rows(rows, "plan")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,7 @@ checks. Best of 5. Writes ``benchmarks/results/scores.csv``.
 
 from __future__ import annotations
 
-import csv
-import time
 import warnings
-from pathlib import Path
 
 from canvass.opendata.results import read_results
 from canvass.scores.camps import Camp
@@ -21,16 +18,10 @@ from canvass.scores.score import score_territory
 from canvass.scores.strategies import ScoreParams, score_bureaux
 from canvass.territory.build import build_territory
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+from _common import REAL, best_of, write_rows
 
 
-def best_of(function, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+
 
 
 def plain_groupby(results) -> None:
@@ -55,13 +46,7 @@ def main() -> None:
     print(f"{'case':50} {'score s':>8} {'baseline s':>10} {'ratio':>6} {'target s':>8}")
     for row in rows:
         print(f"{row['case']:50} {row['score_s']:8.3f} {row['baseline_s']:10.3f} {row['score_s'] / row['baseline_s']:6.1f} {row['target_s']:8.1f}")
-    out = Path(__file__).resolve().parent / "results" / "scores.csv"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"written {out}")
+    write_rows(rows, "scores")
 
 
 if __name__ == "__main__":
