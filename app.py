@@ -296,10 +296,9 @@ def page_teams() -> None:
 
 
 def meeting_places(territory) -> dict[str, tuple[float, float]]:
-    """Polling places (bureaux) as meeting places: 'Bureau 3 – École Jules Ferry' → a point on its area."""
-    points = territory.bureaux.geometry.representative_point()
-    names = territory.bureaux["name"].fillna("").astype(str)
-    return {f"Bureau {label} – {name}".strip(" –"): (p.x, p.y) for label, name, p in zip(territory.bureaux["label"], names, points)}
+    from canvass.plan.teams import polling_places
+
+    return polling_places(territory.bureaux)
 
 
 def default_teams(places: dict) -> list[dict]:
@@ -309,17 +308,10 @@ def default_teams(places: dict) -> list[dict]:
 
 
 def teams_from_document(territory) -> list:
-    from canvass.plan.teams import Team, _geocode
+    from canvass.plan.teams import teams_from_rows
 
     places = meeting_places(territory)
-    teams = []
-    for row in document("teams", default_teams(places))[0]:
-        if row.get("adresse"):
-            start = _geocode(str(row["adresse"]), territory.addresses, source="équipes", line=0)
-        else:
-            start = places.get(row.get("rendez_vous"), next(iter(places.values())))
-        teams.append(Team(str(row["nom"]), int(row["taille"]), start, float(row["minutes"]), float(row["vitesse_kmh"]), float(row["minutes_par_porte"])))
-    return teams
+    return teams_from_rows(document("teams", default_teams(places))[0], places, territory.addresses)
 
 
 def page_plan() -> None:

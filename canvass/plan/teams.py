@@ -111,7 +111,7 @@ def read_teams(path: Path, *, addresses: pd.DataFrame | None = None) -> list[Tea
                 raise InputDataError(f"team {value('name')!r}: latitude/longitude {lat}, {lon} out of range", source=path, where=f"line {row_number}")
             start = to_metric.transform(lon, lat)
         elif value("address") is not None:
-            start = _geocode(str(value("address")), addresses, source=path, line=row_number)
+            start = geocode_address(str(value("address")), addresses, source=path, where=f"line {row_number}")
         else:
             raise InputDataError(f"team {value('name')!r} has no meeting place", source=path, where=f"line {row_number}", hint="give lat and lon, or an address of the commune")
         teams.append(
@@ -132,10 +132,16 @@ def read_teams(path: Path, *, addresses: pd.DataFrame | None = None) -> list[Tea
     return teams
 
 
-def _geocode(address: str, addresses: pd.DataFrame | None, *, source: Path, line: int) -> tuple[float, float]:
-    """Find '12 rue Victor Hugo' among the territory's address points (offline)."""
+def geocode_address(address: str, addresses: pd.DataFrame | None, *, source: Path | str | None = None, where: str | None = None) -> tuple[float, float]:
+    """Find '12 rue Victor Hugo' among the territory's address points (offline), in Lambert-93.
+
+    Raises
+    ------
+    InputDataError
+        If the territory has no address points or the address is not among them (similar streets listed).
+    """
     if addresses is None or len(addresses) == 0:
-        raise InputDataError(f"address {address!r} cannot be looked up: the territory has no address points", source=source, where=f"line {line}", hint="give lat and lon instead")
+        raise InputDataError(f"address {address!r} cannot be looked up: the territory has no address points", source=source, where=where, hint="give lat and lon instead")
     wanted = plain(address).replace(",", " ")
     keys = (plain(addresses["housenumber"].astype("string").fillna("")) + " " + plain(addresses["street_name"].astype("string").fillna(""))).str.strip()
     hit = keys == " ".join(wanted.split())
@@ -145,9 +151,40 @@ def _geocode(address: str, addresses: pd.DataFrame | None, *, source: Path, line
         raise InputDataError(
             f"address {address!r} not found in the territory",
             source=source,
-            where=f"line {line}",
+            where=where,
             codes=close,
             hint="write it as '<number> <street>' like the BAN does, or give lat and lon; similar streets are listed",
         )
     point = addresses.loc[hit].geometry.iloc[0]
     return point.x, point.y
+
+
+def polling_places(bureaux: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Meeting places at the polling places: 'Bureau 3 – École Jules Ferry' → a point inside the bureau (Lambert-93)."""
+    points = bureaux.geometry.representative_point()
+    names = bureaux["name"].fillna("").astype(str)
+    return {f"Bureau {label} – {name}".strip(" –"): (p.x, p.y) for label, name, p in zip(bureaux["label"], names, points)}
+
+
+def teams_from_rows(rows: list[dict], places: dict[str, tuple[float, float]], addresses: pd.DataFrame | None) -> list[Team]:
+    """Teams from the app's table rows (French keys): meeting place by name among ``places``, or by address.
+
+    Raises
+    ------
+    InputDataError
+        A meeting place that is neither a known place nor an address of the territory.
+    PlanningError
+        Impossible values (see :class:`Team`).
+    """
+    teams = []
+    for row in rows:
+        name = str(row.get("nom") or "").strip()
+        if row.get("adresse"):
+            start = geocode_address(str(row["adresse"]), addresses, source="équipes", where=f"team {name!r}")
+        elif row.get("rendez_vous") in places:
+            start = places[row["rendez_vous"]]
+        else:
+            raise InputDataError(f"team {name!r} has no meeting place", hint="choose a polling place or type an address of the commune")
+        teams.append(Team(name, int(row.get("taille") or 2), start, float(row["minutes"]),
+                          float(row.get("vitesse_kmh") or DEFAULT_SPEED_KMH), float(row.get("minutes_par_porte") or DEFAULT_MINUTES_PER_DOOR)))
+    return teams

@@ -176,3 +176,17 @@ def test_engine_objective_recomputed_equals_or_tools(grid):
     solution = engine.solve(instance, initial=greedy_orienteering(instance), time_limit_s=1, perturb=False)
     search = engine._Search(instance, neighbours=None)
     assert search.objective(solution.routes) == solution.objective
+
+
+def test_teams_from_the_app_table(star):
+    from canvass.errors import InputDataError
+    from canvass.plan.teams import teams_from_rows
+
+    places = {"Bureau 1 – Mairie": (0.0, 0.0)}
+    rows = [{"nom": "Équipe A", "taille": 4, "rendez_vous": "Bureau 1 – Mairie", "adresse": "", "minutes": 90, "vitesse_kmh": 3.5, "minutes_par_porte": 1.0}]
+    (only,) = teams_from_rows(rows, places, None)
+    assert only.start_xy == (0.0, 0.0) and only.n_pairs == 2 and only.minutes == 90
+    with pytest.raises(InputDataError, match="cannot be looked up: the territory has no address points"):
+        teams_from_rows([rows[0] | {"adresse": "12 rue Victor Hugo"}], places, None)
+    with pytest.raises(InputDataError, match="has no meeting place"):
+        teams_from_rows([rows[0] | {"rendez_vous": "ailleurs"}], places, None)
