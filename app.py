@@ -82,6 +82,7 @@ def overview_html(plan_path: str, mtime: float, scores_key: tuple) -> str:
 DOCUMENTS = {
     "territory": ("territory", "current"), "strategy": ("strategy", "current"), "teams": ("teams", "current"),
     "plan": ("plan", "current"), "share": ("plan", "share"), "adjustments": ("plan", "adjustments"), "field_done": ("field", "done"),
+    "places": ("teams", "places"),
 }
 
 
@@ -293,12 +294,48 @@ def page_teams() -> None:
     if records != saved and st.button("Enregistrer les équipes", key="save_teams"):
         if save("teams", records):
             st.success("Équipes enregistrées.")
+    pick_meeting_place(path, stamp)
 
+
+@st.cache_data(max_entries=4)
+def place_candidates(path: str, stamp: float) -> pd.DataFrame:
+    from canvass.outputs.pick import meeting_point_candidates
+
+    return meeting_point_candidates(territory_at(path, stamp))
+
+
+def pick_meeting_place(path: str, stamp: float) -> None:
+    """Pick a polling place or a crossroads on the map; it becomes a meeting place the table offers."""
+    import pydeck
+
+    st.subheader("Choisir un lieu de rendez-vous sur la carte")
+    candidates = place_candidates(path, stamp)
+    colours = {"bureau": [200, 30, 45, 230], "carrefour": [40, 90, 170, 160]}
+    data = candidates.assign(colour=candidates["kind"].map(colours), radius=candidates["kind"].map({"bureau": 30, "carrefour": 12}))
+    layer = pydeck.Layer("ScatterplotLayer", id="lieux", data=data[["name", "lon", "lat", "colour", "radius"]], get_position=["lon", "lat"],
+                         get_fill_color="colour", get_radius="radius", radius_min_pixels=4, pickable=True)
+    view = pydeck.ViewState(longitude=float(data["lon"].mean()), latitude=float(data["lat"].mean()), zoom=13)
+    event = st.pydeck_chart(pydeck.Deck(layers=[layer], initial_view_state=view, map_style=None, tooltip={"text": "{name}"}),
+                            on_select="rerun", selection_mode="single-object", key="place_map", height=420)
+    selection = (event or {}).get("selection") or {}
+    chosen = ((selection.get("objects") or {}).get("lieux") or [None])[0]
+    if chosen is None:
+        st.caption("Bureaux de vote en rouge, carrefours en bleu : cliquez sur un point.")
+        return
+    st.write(f"Lieu choisi : **{chosen['name']}**")
+    if st.button("Ajouter aux lieux de rendez-vous", key="add_place"):
+        extra, _ = document("places", {})
+        row = candidates[candidates["name"] == chosen["name"]].iloc[0]
+        extra[chosen["name"]] = [float(row["x"]), float(row["y"])]
+        if save("places", extra):
+            st.success("Lieu ajouté : choisissez-le dans la colonne Rendez-vous.")
 
 def meeting_places(territory) -> dict[str, tuple[float, float]]:
+    """Polling places, plus the places organisers picked on the map."""
     from canvass.plan.teams import polling_places
 
-    return polling_places(territory.bureaux)
+    extra, _ = document("places", {})
+    return polling_places(territory.bureaux) | {name: tuple(xy) for name, xy in extra.items()}
 
 
 def default_teams(places: dict) -> list[dict]:

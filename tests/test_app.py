@@ -191,3 +191,31 @@ def test_cli_field_log_matches_the_app(data, tmp_path, capsys):
     bad.write_text("equipe;segment_id;portes_frappees;portes_ouvertes\nÉquipe 2;9;3;10\n", encoding="utf-8")
     assert main(["field", "import", str(bad), "--store", str(store_path), "--campaign", "demo"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_meeting_place_picked_on_the_map_joins_the_choices(data):
+    from canvass.outputs.pick import meeting_point_candidates
+    from canvass.territory.io import load_territory
+
+    candidates = meeting_point_candidates(load_territory(data / "demo" / "territory.gpkg"))
+    assert (candidates["kind"] == "bureau").sum() == 12 and (candidates["kind"] == "carrefour").sum() > 100
+    assert candidates["lat"].between(47, 49).all() and candidates["x"].between(100_000, 300_000).all()
+    at = logged_in("Équipes")
+    assert not at.exception, at.exception
+    crossroads = candidates[candidates["kind"] == "carrefour"].iloc[0]
+    at.session_state["place_map"] = {"selection": {"indices": {"lieux": [0]}, "objects": {"lieux": [{"name": crossroads["name"]}]}}}
+    at.run()
+    assert not at.exception, at.exception
+    assert any(crossroads["name"] in m.value for m in at.markdown)
+    at.button(key="add_place").click().run()
+    assert "Lieu ajouté" in at.success[0].value
+    import json
+
+    from canvass.campaign.store import open_store
+
+    with open_store(data / "campagne.sqlite") as store:
+        saved = store.get(store.find_campaign("demo"), "teams", "places").value
+    assert list(saved) == [crossroads["name"]]
+    at.run()
+    columns = json.loads(at.dataframe[0].proto.columns)  # the teams table now offers the picked place
+    assert crossroads["name"] in columns["rendez_vous"]["type_config"]["options"]

@@ -79,6 +79,9 @@ def test_login_plan_map_and_sheet(server, browser, tmp_path):
     page.get_by_label("Votre prénom (pour l’historique)").fill("Dominique")
     page.get_by_label("Mot de passe de la campagne").fill(PASSWORD)
     page.get_by_role("button", name="Entrer").click()
+    # Meeting places can be picked on a map drawn by the app's own deck.gl (no basemap, no network).
+    page.get_by_text("Équipes", exact=True).click()
+    expect(page.locator("[data-testid='stDeckGlJsonChart'] canvas").first).to_be_visible(timeout=60_000)
     page.get_by_text("Plan", exact=True).click()
     page.get_by_role("button", name="Lancer le calcul").click()
     expect(page.get_by_text("Part de marche")).to_be_visible(timeout=120_000)
