@@ -351,7 +351,26 @@ def _qr_png(link: str) -> io.BytesIO:
     return buffer
 
 
+_MAP_CACHE: dict[tuple, Image.Image] = {}
+_MAP_CACHE_SIZE = 64
+
+
 def _map_image(steps: gpd.GeoDataFrame, team: Team, colour: str, territory: Territory | None, width_mm: float, height_mm: float) -> Image.Image:
+    """The team's map, drawn once per walk: the booklet reuses the image drawn for the team's own sheet.
+
+    The key holds the walk itself (order, geometries, names), the team and the territory object, so a
+    different walk or territory draws anew; the cache keeps the last 64 maps.
+    """
+    key = (team, colour, id(territory), width_mm, height_mm, tuple(steps["order"]), tuple(shapely.to_wkb(steps.geometry.values)),
+           tuple(steps["street_name"]))
+    if key not in _MAP_CACHE:
+        if len(_MAP_CACHE) >= _MAP_CACHE_SIZE:
+            _MAP_CACHE.pop(next(iter(_MAP_CACHE)))
+        _MAP_CACHE[key] = _draw_map(steps, team, colour, territory, width_mm, height_mm)
+    return _MAP_CACHE[key]
+
+
+def _draw_map(steps: gpd.GeoDataFrame, team: Team, colour: str, territory: Territory | None, width_mm: float, height_mm: float) -> Image.Image:
     """The walk over the surrounding streets: numbered, with arrows in the walking direction, and the start."""
     figure = Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=MAP_DPI)
     FigureCanvasAgg(figure)
