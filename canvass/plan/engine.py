@@ -209,9 +209,7 @@ class _Search:
                 routing.AddDisjunction(nodes)
             else:
                 routing.AddDisjunction(nodes, int(instance.prize[arc]))
-            if instance.allowed is not None and instance.allowed[arc] is not None:
-                for node in nodes:  # -1 keeps "unperformed" possible; an empty list forbids the arc
-                    routing.VehicleVar(node).SetValues([-1] + [int(v) for v in instance.allowed[arc]])
+
         self.params = pywrapcp.DefaultRoutingSearchParameters()
         self.params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
         self.params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -222,8 +220,21 @@ class _Search:
             self.params.ls_operator_min_neighbors = neighbours
 
     def close(self) -> None:
-        """Close the model once every callback is registered."""
+        """Close the model once every callback is registered, then restrict arcs to their allowed vehicles.
+
+        Vehicle variables exist only in a closed model (reaching them earlier closes it with
+        default parameters), and ``SetAllowedVehiclesForIndex`` does not take a Python list
+        in OR-Tools 9.15's bindings: hence domains set here.
+        """
         self.routing.CloseModelWithParameters(self.params)
+        instance, n_arcs = self.instance, self.instance.n_arcs
+        if instance.allowed is None:
+            return
+        for arc, vehicles in enumerate(instance.allowed):
+            if vehicles is None:
+                continue
+            for node in (self.n_depots + arc, self.n_depots + n_arcs + arc):  # -1 keeps "unperformed" possible
+                self.routing.VehicleVar(self.manager.NodeToIndex(node)).SetValues([-1] + [int(v) for v in vehicles])
 
     def objective(self, routes) -> int:
         """The objective of ``routes`` as OR-Tools counts it: arc costs plus the prizes of arcs left out."""
@@ -257,7 +268,8 @@ class _Search:
         if assignment is None:
             assignment = routing.SolveWithParameters(self.params)
         if assignment is None:
-            return None
+            # OR-Tools found nothing in time (or could not read the start): the start, feasible by construction, stands.
+            return ([tuple(route) for route in routes], self.objective(routes)) if routes is not None else None
         result = []
         for vehicle in range(self.instance.n_vehicles):
             index, route = routing.Start(vehicle), []

@@ -84,11 +84,15 @@ def plan_walks(
             continue
         share = len(arcs) / total_work
         budget = max(0.2, time_limit_s * share - 0.05)
+        base = done_work / total_work
+        done_work += len(arcs)
+        arcs = _within_reach(problem, team_ids, arcs)
+        if len(arcs) == 0:
+            continue
         instance, key_of = _arc_instance(problem, team_ids, arcs)
         start = greedy_orienteering(instance, seed=int(rng.integers(2**31)))
         if first_feasible is None:
             first_feasible = time.perf_counter() - clock
-        base = done_work / total_work
         solution = engine.solve(
             instance, initial=start, time_limit_s=budget, seed=int(rng.integers(2**31)),
             on_progress=lambda fraction, message, base=base, share=share: progress(0.05 + 0.9 * (base + fraction * share), message),
@@ -96,7 +100,6 @@ def plan_walks(
         )
         for vehicle, route in enumerate(solution.routes):
             routes[int(team_ids[vehicle])] = [(int(arcs[arc]), reverse) for arc, reverse in route]
-        done_work += len(arcs)
     walks = _walks(problem, routes)
     served = {step.segment_id for walk in walks for step in walk.steps}
     seconds = time.perf_counter() - clock
@@ -204,8 +207,23 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Gene
     return centres
 
 
+def _within_reach(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarray) -> np.ndarray:
+    """The arcs at least one of the teams can walk to (and back, if it returns) within its budget."""
+    from_start = problem.network.distances(problem.start_node[team_ids])
+    near = np.minimum(from_start[:, problem.tail[arcs]], from_start[:, problem.head[arcs]])
+    reach = np.array([
+        problem.teams[t].metres_per_second * problem.teams[t].minutes * 60.0 / (2 if problem.teams[t].return_to_start else 1) for t in team_ids
+    ])
+    return arcs[(near <= reach[:, None]).any(axis=0)]
+
+
 def _arc_instance(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarray) -> tuple[engine.ArcInstance, np.ndarray]:
-    """The engine's instance for ``team_ids`` serving ``arcs``: distances in metres, time in seconds, prizes in metre-equivalents."""
+    """The engine's instance for ``team_ids`` serving ``arcs``: distances in metres, time in seconds, prizes in metre-equivalents.
+
+    A segment no team can reach and walk back from within its budget never enters the
+    model (a restricted neighbourhood that also keeps the model small); the time
+    dimension keeps each team within its own reach.
+    """
     teams = [problem.teams[t] for t in team_ids]
     starts = problem.start_node[team_ids]
     keys, inverse = np.unique(np.concatenate([problem.tail[arcs], problem.head[arcs], starts]), return_inverse=True)
@@ -222,15 +240,7 @@ def _arc_instance(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarr
     prize = problem.value[arcs] * VALUE_SCALE
     locked = problem.locked_team[arcs]
     prize = np.where(np.isin(locked, team_ids), prize * LOCK_BONUS, prize)
-    # Restricted neighbourhood: a segment is offered only to the teams that can walk to it and back in time.
-    near_end = np.minimum(deadhead[start_keys][:, arc_ends[:, 0]], deadhead[start_keys][:, arc_ends[:, 1]])
-    reach = np.array([team.metres_per_second * team.minutes * 60.0 / (2 if team.return_to_start else 1) for team in teams])
-    reachable = near_end <= reach[:, None]
-    allowed = tuple(
-        ([int(np.flatnonzero(team_ids == lock)[0])] if lock in team_ids else []) if lock >= 0
-        else (None if reachable[:, arc].all() else np.flatnonzero(reachable[:, arc]).tolist())
-        for arc, lock in enumerate(locked)
-    )
+    allowed = tuple(None if lock < 0 else [int(np.flatnonzero(team_ids == lock)[0])] if lock in team_ids else [] for lock in locked)
     # Teams that walk and knock at the same pace share one time class (one matrix in OR-Tools).
     paces: dict[tuple, list[int]] = {}
     for vehicle, team in enumerate(teams):

@@ -190,3 +190,22 @@ def test_teams_from_the_app_table(star):
         teams_from_rows([rows[0] | {"adresse": "12 rue Victor Hugo"}], places, None)
     with pytest.raises(InputDataError, match="has no meeting place"):
         teams_from_rows([rows[0] | {"rendez_vous": "ailleurs"}], places, None)
+
+
+def test_plan_on_the_real_paris_streets():
+    """Paris 16e, real OSM ways (2,388 segments), doors from registered voters: a checked plan beating the baseline."""
+    from canvass.scores.camps import Camp
+    from canvass.scores.score import score_territory
+    from canvass.scores.strategies import ScoreParams
+    from canvass.territory.build import build_territory
+    from tests.helpers import real
+
+    territory = build_territory(real("paris-16e"), ["75116"])
+    scores = score_territory(territory, ScoreParams(camp=Camp.parse(["2017_pres=MACRON", "2020_muni=SEBBAH"])))
+    place = territory.bureaux.set_index("bureau_id").geometry.representative_point()["75056_1604"]
+    teams = [team(f"Équipe {i}", (place.x, place.y), 60, speed=3.5) for i in range(3)]
+    problem = build_problem(territory.segments, scores.segments, teams)
+    plan, baseline = plan_walks(problem, time_limit_s=4, seed=0), baseline_plan(problem, seed=0)
+    assert check_plan(problem, plan).ok and check_plan(problem, baseline).ok
+    assert plan.totals()["value"] > baseline.totals()["value"]
+    assert plan.totals()["walking_share"] < 0.5
