@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from canvass.errors import InputDataError
 from canvass.plan.carp import check_carp_solution, read_carp, to_arc_instance
 from canvass.plan.construct import giant_tour_split
 from canvass.plan.engine import solve
-from tests.helpers import DATA
+from tests.helpers import DATA, bench
 
-BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "instances"
 
 TRIANGLE = """\
  NOMBRE : triangle
@@ -27,15 +24,6 @@ TRIANGLE = """\
  ( 1, 3)  coste 5 demanda 1
  DEPOSITO :   1
 """
-
-
-def bench(relative: str) -> Path:
-    """Return a benchmark file; skip only when the whole shared bench folder is absent."""
-    if not BENCH.is_dir():
-        pytest.skip(f"benchmark folder {BENCH} is not available")
-    path = BENCH / relative
-    assert path.exists(), f"benchmark file {path} is missing"
-    return path
 
 
 def solved(carp, seconds: float):
