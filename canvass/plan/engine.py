@@ -37,7 +37,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from canvass.errors import PlanningError
 
 ProgressCallback = Callable[[float, str], None]
-
+RESPLIT_ATTEMPTS = 5
+"""Shuffles tried by a re-split perturbation before it keeps the solution as it is."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,9 @@ class _Search:
         self.params.time_limit.FromMilliseconds(max(50, int(time_limit_s * 1000)))
         assignment = start = None
         if routes is not None:
+            if len(routes) > self.instance.n_vehicles:
+                raise PlanningError(f"a start of {len(routes)} routes for {self.instance.n_vehicles} vehicles")
+            routes = [list(route) for route in routes] + [[] for _ in range(self.instance.n_vehicles - len(routes))]
             indices = [[manager.NodeToIndex(self.n_depots + arc + (n_arcs if reverse else 0)) for arc, reverse in route] for route in routes]
             start = routing.ReadAssignmentFromRoutes(indices, True)
             if start is not None:
@@ -331,9 +335,11 @@ def solve(
     search.close()
     history: list[tuple[float, int]] = []
     elapsed = lambda: time.perf_counter() - clock  # noqa: E731
+    # Both modes count building the model against the same clock: plain GLS gets what is left, not the full limit.
     # Half the time in one guided local search, then perturbation rounds of slices as long as the instance is big.
     slice_s = float(np.clip(instance.n_arcs / 40, 1.0, 5.0))
-    found = search.run(initial, time_limit_s if not perturb else time_limit_s / 2)
+    left = max(0.05, time_limit_s - elapsed())
+    found = search.run(initial, left if not perturb else left / 2)
     if found is None:
         raise PlanningError("no solution found: some mandatory arc cannot be served within any vehicle's capacity")
     best = current = found
@@ -362,14 +368,18 @@ def _perturb(instance: ArcInstance, routes: list[list[tuple[int, bool]]], rng: n
     from canvass.plan.construct import split
 
     if instance.prize is None and instance.mode == "load" and len(set(map(int, instance.starts))) == 1:
-        order = [route for route in routes if route]
-        rng.shuffle(order)
-        tour = [step for route in order for step in (route if rng.random() < 0.5 else [(arc, not rev) for arc, rev in reversed(route)])]
-        if len(tour) > 3:  # and one random segment reversed, so that the split sees new neighbours
-            i, j = sorted(rng.choice(len(tour), 2, replace=False))
-            tour[i:j] = [(arc, not rev) for arc, rev in reversed(tour[i:j])]
-        new_routes, _ = split(instance, tour)
-        return new_routes + [[] for _ in range(instance.n_vehicles - len(new_routes))]
+        for _ in range(RESPLIT_ATTEMPTS):
+            order = [route for route in routes if route]
+            rng.shuffle(order)
+            tour = [step for route in order for step in (route if rng.random() < 0.5 else [(arc, not rev) for arc, rev in reversed(route)])]
+            if len(tour) > 3:  # and one random segment reversed, so that the split sees new neighbours
+                i, j = sorted(rng.choice(len(tour), 2, replace=False))
+                tour[i:j] = [(arc, not rev) for arc, rev in reversed(tour[i:j])]
+            new_routes, _ = split(instance, tour)
+            # A cut into more routes than vehicles (every vehicle used, tightly packed) cannot be a start: shuffle again.
+            if len(new_routes) <= instance.n_vehicles:
+                return new_routes + [[] for _ in range(instance.n_vehicles - len(new_routes))]
+        return routes
     served = [(v, k, arc) for v, route in enumerate(routes) for k, (arc, _) in enumerate(route)]
     if not served:
         return routes

@@ -130,3 +130,42 @@ def test_triangle_solved_to_its_known_optimum(tmp_path):
     assert (check.cost, check.violations) == (20, ())
     served = sorted(sorted(arc for arc, _ in route) for route in solution.routes if route)
     assert served == [[0], [1, 2]]
+
+
+def tight_fleet():
+    """Four arcs of demand 2, 2, 1, 1 (capacity 3) and two vehicles: only a 2 paired with a 1 fits, so a cut of a tour
+    with the two 2s side by side needs three routes."""
+    import numpy as np
+
+    from canvass.plan.engine import ArcInstance
+
+    deadhead = np.where(np.eye(9, dtype=bool), 0, 1).astype(np.int64)
+    return ArcInstance(
+        deadhead=deadhead, arc_ends=np.array([[1, 2], [3, 4], [5, 6], [7, 8]]), service=np.full(4, 5), demand=np.array([2, 2, 1, 1]),
+        prize=None, starts=np.zeros(2, dtype=np.int64), ends=np.zeros(2, dtype=np.int64), capacity=np.full(2, 3), mode="load",
+    )
+
+
+def test_resplit_never_makes_more_routes_than_vehicles():
+    import numpy as np
+
+    from canvass.plan.construct import split
+    from canvass.plan.engine import _perturb
+
+    instance = tight_fleet()
+    assert len(split(instance, [(0, False), (1, False), (2, False), (3, False)])[0]) == 3  # the case that crashed
+    start = [[(0, False), (2, False)], [(1, False), (3, False)]]  # every vehicle used
+    for seed in range(40):
+        routes = _perturb(instance, [list(route) for route in start], np.random.default_rng(seed))
+        assert len(routes) == instance.n_vehicles
+        assert sorted(arc for route in routes for arc, _ in route) == [0, 1, 2, 3]
+        assert all(sum(int(instance.demand[arc]) for arc, _ in route) <= 3 for route in routes)
+    solution = solve(instance, initial=start, time_limit_s=1.0, seed=0, perturb=True)
+    assert len(solution.routes) == 2 and sorted(arc for route in solution.routes for arc, _ in route) == [0, 1, 2, 3]
+
+
+def test_a_start_with_more_routes_than_vehicles_is_refused():
+    from canvass.errors import PlanningError
+
+    with pytest.raises(PlanningError, match="3 routes for 2 vehicles"):
+        solve(tight_fleet(), initial=[[(0, False)], [(1, False), (2, False)], [(3, False)]], time_limit_s=0.5)
