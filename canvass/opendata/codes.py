@@ -15,7 +15,15 @@ import pandas as pd
 from canvass.errors import InputDataError
 
 # Paris, Lyon and Marseille vote per arrondissement but publish results under
-# one commune code; bureau numbers there are AABB (arrondissement, number).
+# one commune code (Paris 75101-75120 -> 75056, Lyon 69381-69389 -> 69123,
+# Marseille 13201-13216 -> 13055). Their bureau numbers are AABB: the first two
+# digits give the arrondissement, the last two the bureau within it, in the
+# Ministry results and in the data.gouv REU-derived contours alike (Paris 16e
+# bureau 1 = 1601, Lyon 5e = 05xx, Marseille 16e = 16xx). Source: the real Paris
+# files in ../shared (75056_1601 = 16-1) and public reuses of the Ministry files
+# that group PLM bureaux by their first two digits ("0436 is a bureau of the
+# 4th"); since 2024 the Ministry numbers bureaux continuously within a secteur
+# (Paris Centre: the 4e holds 0436-0449), still under the arrondissement's digits.
 PLM_COMMUNES = {"75056": range(75101, 75121), "69123": range(69381, 69390), "13055": range(13201, 13217)}
 
 # Ministry of the Interior letter codes for overseas départements, with the
@@ -26,6 +34,14 @@ OVERSEAS_PREFIX = {
 }
 
 _BUREAU_PATTERN = r"^0*(?P<number>\d{1,4})(?P<letter>[A-Z]?)$"
+_PARIS_PATTERN = r"^(?P<arr>\d{1,2})-(?P<num>\d{1,2})$"
+_KEY_PATTERN = r"^(?P<commune>(?:\d{2}|2[AB])\d{3})[_\-/ ](?P<rest>\S+)$"
+# "Bureau n°12 - École", "BV 12", "B.V. 12", "Bureau de vote 0012", "BdV 54A": the
+# number follows a bureau word; a letter suffix must be upper case (not "12e").
+_LABEL_PATTERN = (
+    r"(?:(?i:\bbureau(?:\s+de\s+vote)?)|(?i:\bb\.?\s?v\.?)|(?i:\bbdv))(?![a-zA-Z])\s*[:\-]?\s*"
+    r"(?:(?i:n\s*[°ºo]\.?|num(?:[ée]ro)?\.?|#)\s*)?0*(?P<number>\d{1,4})(?P<letter>[A-Z]?)(?!\w)"
+)
 
 
 def commune_from_parts(departement: pd.Series, commune: pd.Series) -> pd.Series:
@@ -55,10 +71,15 @@ def plm_parent(commune: str) -> str:
 
 
 def arrondissement_number(commune: str) -> int | None:
-    """Return the arrondissement number of an arrondissement code (``75116 -> 16``), else None."""
-    if plm_parent(commune) == commune:
-        return None
-    return int(commune) - (int(commune) // 100) * 100
+    """Return the arrondissement number of an arrondissement code, else None.
+
+    ``75116 -> 16``, ``69385 -> 5``, ``13216 -> 16``: the position of the code in
+    its city's range, since Lyon's codes (69381-69389) do not end in the number.
+    """
+    for arrondissements in PLM_COMMUNES.values():
+        if commune.isdigit() and int(commune) in arrondissements:
+            return int(commune) - arrondissements.start + 1
+    return None
 
 
 def normalise_bureau(raw: pd.Series, *, source: str | None = None, column: str | None = None) -> pd.Series:
@@ -100,8 +121,67 @@ def bureau_key(commune: pd.Series, bureau: pd.Series, *, source: str | None = No
     Arrondissement codes are folded into their commune (``75116`` + ``1601`` -> ``75056_1601``).
     """
     communes = normalise_commune(commune)
-    communes = communes.map(plm_parent, na_action="ignore").astype("string")
-    return communes + "_" + normalise_bureau(bureau, source=source, column=column)
+    number = normalise_bureau(bureau, source=source, column=column)
+    return communes.map(plm_parent, na_action="ignore").astype("string") + "_" + plm_number(communes, number)
+
+
+def plm_number(communes: pd.Series, number: pd.Series) -> pd.Series:
+    """Prefix the arrondissement to bureau numbers below 100 given with an arrondissement code.
+
+    A layer of Lyon 5e keyed ``69385`` may number its bureaux ``1``, ``2``…:
+    within Lyon they are ``0501``, ``0502``… (see :data:`PLM_COMMUNES`).
+    Numbers of 100 and more already carry their arrondissement and are kept.
+    """
+    arrondissement = communes.map(lambda code: arrondissement_number(code) or 0, na_action="ignore").astype("Int64")
+    digits = number.str.extract(r"^(\d{4})([A-Z]?)$")
+    value = digits[0].astype("Int64")
+    prefixed = (arrondissement * 100 + value).astype("string").str.zfill(4) + digits[1].fillna("")
+    return number.where(~((arrondissement > 0) & (value < 100)).fillna(False), prefixed).astype("string")
+
+
+def parse_bureau_codes(raw: pd.Series) -> pd.DataFrame:
+    """Read bureau codes of any spelling; return ``commune`` (NA unless the code holds one), ``number``, ``form``.
+
+    Forms, tried in this order: ``key`` (``29039_1``, ``75056_1601``), ``number``
+    (``12``, ``12.0``, ``0012``, ``0054A``, Paris ``16-1`` -> ``1601``) and
+    ``label`` (``Bureau n°12 - École Jules Ferry``, ``BV 12``, ``Bureau 0012``),
+    where the number follows the word *bureau*, *BV* or *BdV*. ``number`` is
+    canonical (4 digits and an optional letter); values of no form give NA.
+    """
+    text = _code_text(raw)
+    key = text.str.upper().str.extract(_KEY_PATTERN)
+    key_number = _number_of(key["rest"])
+    number = _number_of(text.str.upper())
+    label = text.str.extract(_LABEL_PATTERN)
+    label_number = label["number"].str.zfill(4) + label["letter"].fillna("")
+    is_key = key_number.notna()
+    is_number = ~is_key & number.notna()
+    is_label = ~is_key & ~is_number & label_number.notna()
+    form = pd.Series(pd.NA, index=raw.index, dtype="string")
+    form = form.mask(is_key, "key").mask(is_number, "number").mask(is_label, "label")
+    return pd.DataFrame(
+        {
+            "commune": key["commune"].where(is_key).astype("string"),
+            "number": key_number.where(is_key, number.where(is_number, label_number.where(is_label))).astype("string"),
+            "form": form,
+        },
+        index=raw.index,
+    )
+
+
+def _code_text(raw: pd.Series) -> pd.Series:
+    """Codes as stripped text; floats from a spreadsheet or a GIS layer (``12.0``) lose their ``.0``."""
+    text = raw.astype("string").str.strip()
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).mask(text == "")
+
+
+def _number_of(text: pd.Series) -> pd.Series:
+    """Canonical bureau numbers of ``12``, ``0054A`` or Paris ``16-1`` text; NA for anything else."""
+    paris = text.str.extract(_PARIS_PATTERN)
+    paris_number = (paris["arr"].astype("Int64") * 100 + paris["num"].astype("Int64")).astype("string").str.zfill(4)
+    plain = text.str.extract(_BUREAU_PATTERN)
+    plain_number = plain["number"].str.zfill(4) + plain["letter"].fillna("")
+    return paris_number.where(paris["arr"].notna(), plain_number).astype("string")
 
 
 def split_bureau_key(raw: pd.Series, *, source: str | None = None, column: str | None = None) -> pd.Series:
