@@ -40,6 +40,16 @@ class TeamWalk:
         return sum(step.minutes_walking for step in self.steps) + (self._return_minutes if self.steps else 0.0)
 
     @property
+    def minutes_between(self) -> float:
+        """Walking from one unit to the next (and to and from the meeting place): the time search can save."""
+        return self.minutes_walking - self.minutes_along
+
+    @property
+    def minutes_along(self) -> float:
+        """Walking along the units served (part of their service)."""
+        return sum(step.minutes_walking * step.length_m / (step.approach_m + step.length_m) for step in self.steps if step.approach_m + step.length_m > 0)
+
+    @property
     def minutes_knocking(self) -> float:
         return sum(step.minutes_knocking for step in self.steps)
 
@@ -97,12 +107,15 @@ class Plan:
         """Whole-plan figures: doors, value, walking share of volunteer time."""
         table = self.table()
         minutes = float(table["minutes"].sum()) if len(table) else 0.0
+        budget = sum(walk.budget_minutes for walk in self.walks)
         return {
             "n_teams": len(self.walks),
             "n_segments": int(table["n_segments"].sum()) if len(table) else 0,
             "n_doors": float(table["n_doors"].sum()) if len(table) else 0.0,
             "value": float(table["value"].sum()) if len(table) else 0.0,
             "walking_share": float(table["minutes_walking"].sum() / minutes) if minutes else 0.0,
+            "between_share": sum(walk.minutes_between for walk in self.walks) / budget if budget else 0.0,
+            "along_share": sum(walk.minutes_along for walk in self.walks) / budget if budget else 0.0,
             "budget_used": float(minutes / table["budget_minutes"].sum()) if len(table) else 0.0,
             "n_unserved": int(len(self.unserved)),
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -42,10 +43,13 @@ def plan_walks(
     time_limit_s: float = 30.0,
     seed: int = 0,
     decompose_above: int = DECOMPOSE_ABOVE,
+    search: bool = True,
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
     """Plan every team's walk within ``time_limit_s`` seconds (sooner if ``should_stop()`` turns true).
+
+    ``search=False`` stops at the greedy start (see :func:`greedy_plan`).
 
     Returns
     -------
@@ -93,12 +97,14 @@ def plan_walks(
         start = greedy_orienteering(instance, seed=int(rng.integers(2**31)))
         if first_feasible is None:
             first_feasible = time.perf_counter() - clock
-        solution = engine.solve(
-            instance, initial=start, time_limit_s=budget, seed=int(rng.integers(2**31)),
-            on_progress=lambda fraction, message, base=base, share=share: progress(0.05 + 0.9 * (base + fraction * share), message),
-            should_stop=should_stop,
-        )
-        for vehicle, route in enumerate(solution.routes):
+        found = start
+        if search:
+            found = engine.solve(
+                instance, initial=start, time_limit_s=budget, seed=int(rng.integers(2**31)),
+                on_progress=lambda fraction, message, base=base, share=share: progress(0.05 + 0.9 * (base + fraction * share), message),
+                should_stop=should_stop,
+            ).routes
+        for vehicle, route in enumerate(found):
             routes[int(team_ids[vehicle])] = [(int(arcs[arc]), reverse) for arc, reverse in route]
     walks = _walks(problem, routes)
     served = {step.segment_id for walk in walks for step in walk.steps}
@@ -106,6 +112,12 @@ def plan_walks(
     progress(1.0, "plan prêt")
     params = {"time_limit_s": time_limit_s, "decompose_above": decompose_above, "value_scale": VALUE_SCALE, "turf_fill": TURF_FILL}
     return Plan(walks, _unserved(problem, reasons, served), method, seed, seconds, first_feasible or seconds, params)
+
+
+def greedy_plan(problem: PlanningProblem, *, seed: int = 0, decompose_above: int = DECOMPOSE_ABOVE) -> Plan:
+    """The planner's greedy start alone (best value per minute first, same turfs), without any search: a yardstick of the search."""
+    plan = plan_walks(problem, seed=seed, decompose_above=decompose_above, search=False)
+    return replace(plan, method=f"greedy start ({plan.method})")
 
 
 def _candidates(problem: PlanningProblem) -> tuple[np.ndarray, dict[int, str]]:

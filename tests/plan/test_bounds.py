@@ -7,7 +7,8 @@ from canvass.plan.baseline import baseline_plan
 from canvass.plan.bounds import plan_bounds
 from canvass.plan.check import MINUTES_TOLERANCE, check_plan
 from canvass.plan.problem import build_problem
-from canvass.plan.solve import plan_walks
+from canvass.plan.organiser import organiser_plan
+from canvass.plan.solve import greedy_plan, plan_walks
 from canvass.plan.teams import Team
 
 
@@ -55,6 +56,8 @@ def test_no_plan_beats_the_bounds(grid, seed):
     problem = build_problem(segments, values, teams)
     bounds = plan_bounds(problem)
     assert bounds.service <= bounds.zero_walking + 1e-9
-    for plan in (plan_walks(problem, time_limit_s=1, seed=seed), baseline_plan(problem, seed=seed)):
+    plans = (plan_walks(problem, time_limit_s=1, seed=seed), greedy_plan(problem, seed=seed), baseline_plan(problem, seed=seed),
+             organiser_plan(problem, seed=seed))
+    for plan in plans:
         assert check_plan(problem, plan).ok
         assert plan.totals()["value"] <= bounds.service + 1e-6

@@ -100,6 +100,31 @@ def test_planner_beats_the_baseline_on_value(grid):
     assert ours.totals()["value"] >= baseline.totals()["value"]
 
 
+def test_baselines_skip_a_street_that_does_not_fit_and_walk_on():
+    """From the square, the nearest spoke (50 m, 20 doors: 1,300 s with the way back) does not fit 600 s; the farther one
+    (150 m, 2 doors: 420 s) does. Stopping at the first misfit would serve nothing."""
+    from canvass.plan.organiser import organiser_plan
+    from tests.plan.conftest import street_network
+
+    segments, values = street_network([(0, 1), (0, 2)], {0: (0, 0), 1: (50, 0), 2: (0, 150)}, doors=[20, 2])
+    problem = build_problem(segments, values, [team(minutes=10)])
+    for plan in (baseline_plan(problem), organiser_plan(problem)):
+        assert [step.segment_id for step in plan.walks[0].steps] == [1]
+        assert check_plan(problem, plan).ok
+
+
+def test_organiser_plan_is_sound_and_puts_value_first(grid):
+    from canvass.plan.organiser import organiser_plan
+
+    segments, values = grid
+    problem = build_problem(segments, values, [team("A", (0, 0), 40), team("B", (480, 480), 40), team("C", (0, 480), 25)])
+    organiser, baseline = organiser_plan(problem, seed=0), baseline_plan(problem, seed=0)
+    assert check_plan(problem, organiser).ok
+    assert organiser.params["variant"]["fill"] in organiser.params["fills"]
+    density = [plan.totals()["value"] / plan.totals()["n_doors"] for plan in (organiser, baseline)]
+    assert density[0] > density[1]  # ranked by value per minute, it knocks at doors worth more
+
+
 def test_same_seed_same_start(grid):
     segments, values = grid
     problem = build_problem(segments, values, [team("A", (0, 0), 40), team("B", (480, 0), 40)])
