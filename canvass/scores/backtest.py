@@ -53,7 +53,9 @@ def backtest(results: pd.DataFrame, params: ScoreParams, *, source: str, target:
     Raises
     ------
     InputDataError
-        If either election is missing, or fewer than 5 bureaux are in both.
+        If either election is missing, the camp has no candidate in either of
+        them (the message names this pair and the election at fault), or fewer
+        than 5 bureaux are in both.
     """
     present = set(results["election"])
     missing = [election for election in (source, target) if election not in present]
@@ -63,8 +65,8 @@ def backtest(results: pd.DataFrame, params: ScoreParams, *, source: str, target:
             codes=sorted(present),
             hint="give --from and --to among the elections listed",
         )
-    scored = score_bureaux(results, replace(params, elections=(source,)))
-    truth = score_bureaux(results, replace(params, elections=(target,), strategy=_reservoir_strategy(params.strategy)))
+    scored = _score_one(results, replace(params, elections=(source,)), source, target)
+    truth = _score_one(results, replace(params, elections=(target,), strategy=_reservoir_strategy(params.strategy)), source, target)
     both = scored.index.intersection(truth.index)
     both = both[scored.loc[both, "score"].notna() & truth.loc[both, "score"].notna()]
     if len(both) < 5:
@@ -81,6 +83,17 @@ def backtest(results: pd.DataFrame, params: ScoreParams, *, source: str, target:
             f"capture_top{int(share * 100)}": capture(ranking, reference, share) for share in TOP_SHARES
         }
     return BacktestResult(source, target, params.strategy, len(both), pd.DataFrame(rows).T)
+
+
+def _score_one(results: pd.DataFrame, params: ScoreParams, source: str, target: str) -> pd.DataFrame:
+    """Score one election of the pair; an election without the camp's candidate fails this pair only, saying so."""
+    try:
+        return score_bureaux(results, params)
+    except InputDataError as error:
+        raise InputDataError(
+            f"backtest {source} -> {target} impossible : {error.what}", source=error.source, where=error.where,
+            codes=error.codes, hint=error.hint,
+        ) from error
 
 
 def _reservoir_strategy(strategy: str) -> str:

@@ -5,50 +5,39 @@ election. A selector is a nuance family preset (``gauche``, ``centre``,
 ``droite``, ``extreme_droite``, ``ecologistes``, ``divers``), a Ministry nuance
 code (``UG``, ``RN``; municipal ``L``-prefixed codes such as ``LUG`` count as
 ``UG``), or part of a candidate's or list's name (``MACRON``, ``Sebbah``),
-matched without regard to case or accents.
+matched without regard to case or accents. Rows without a nuance take one
+from the packaged candidate table (:mod:`canvass.scores.nuances`).
+
+An election where the camp has no candidate is skipped with a message for the
+organiser; only a camp with no candidate in any election is an error.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from canvass.errors import InputDataError
+from canvass.errors import CanvassWarning, InputDataError
+from canvass.scores.nuances import apply_nuances, plain
+
+__all__ = ["FAMILIES", "NUANCE_FAMILY", "Camp", "CampSelection", "CampWarning", "SkippedElection", "camp_mask", "candidate_family",
+           "nuance_family", "plain", "select_camp"]
 
 FAMILIES = ("gauche", "ecologistes", "centre", "droite", "extreme_droite", "divers")
 """Nuance families the presets know, from left to right."""
 
 NUANCE_FAMILY = {
-    # Ministry nuances 2017-2024 (législatives, départementales, municipales without the L prefix).
-    **dict.fromkeys(("EXG", "DXG", "COM", "FI", "SOC", "RDG", "PRG", "DVG", "UG", "NUP", "FG", "UGE", "GAU"), "gauche"),
+    # Ministry nuances 2012-2024 (législatives, départementales, municipales without the L prefix).
+    **dict.fromkeys(("EXG", "DXG", "COM", "FI", "SOC", "RDG", "PRG", "DVG", "UG", "NUP", "NFP", "FG", "UGE", "GAU"), "gauche"),
     **dict.fromkeys(("ECO", "VEC", "EELV", "DVE"), "ecologistes"),
     **dict.fromkeys(("ENS", "REN", "REM", "MDM", "MODEM", "HOR", "UDI", "DVC", "UC", "UCD", "CEN"), "centre"),
     **dict.fromkeys(("LR", "DVD", "UD", "UMP", "DLF", "DSV", "UDR", "DRO"), "droite"),
-    **dict.fromkeys(("RN", "FN", "REC", "EXD", "UXD"), "extreme_droite"),
+    **dict.fromkeys(("RN", "FN", "REC", "EXD", "DXD", "UXD"), "extreme_droite"),
     **dict.fromkeys(("DIV", "REG", "DVR", "AUT"), "divers"),
 }
 """Ministry nuance code -> family. Souverainist right (DLF, DSV) and UDR (Ciotti's 2024 allies) count as ``droite``."""
-
-PRESIDENTIAL_FAMILY = {
-    # 2017 and 2022 candidates; présidentielle files carry no nuance.
-    "ARTHAUD": "gauche", "POUTOU": "gauche", "ROUSSEL": "gauche", "MELENCHON": "gauche", "HAMON": "gauche",
-    "HIDALGO": "gauche", "JADOT": "ecologistes", "MACRON": "centre", "FILLON": "droite", "PECRESSE": "droite",
-    "DUPONT-AIGNAN": "droite", "LE PEN": "extreme_droite", "ZEMMOUR": "extreme_droite", "LASSALLE": "divers",
-    "ASSELINEAU": "divers", "CHEMINADE": "divers",
-}
-"""Présidentielle candidate surname (upper case, no accents) -> family."""
-
-
-def plain(text: pd.Series | str) -> pd.Series | str:
-    """Upper case without accents, for matching names typed by hand against published ones."""
-    if isinstance(text, str):
-        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).upper().strip()
-    text = text.astype("string")
-    unique = text.dropna().unique()
-    return text.map(dict(zip(unique, (plain(str(value)) for value in unique)))).astype("string")
 
 
 def nuance_family(nuance: pd.Series) -> pd.Series:
@@ -60,14 +49,8 @@ def nuance_family(nuance: pd.Series) -> pd.Series:
 
 
 def candidate_family(results: pd.DataFrame) -> pd.Series:
-    """Family of each results row: from its nuance, else (présidentielle) from the candidate's name."""
-    family = nuance_family(results["nuance"])
-    names = plain(results["candidate"]).fillna("")
-    by_name = pd.Series(pd.NA, index=results.index, dtype="string")
-    for surname, preset in PRESIDENTIAL_FAMILY.items():
-        by_name = by_name.mask(by_name.isna() & names.str.startswith(surname), preset)
-    presidential = results["election"].astype("string").str.endswith("_pres")
-    return family.fillna(by_name.where(presidential))
+    """Family of each results row, from its nuance or, where the file has none, the packaged candidate table."""
+    return nuance_family(apply_nuances(results)["nuance"])
 
 
 @dataclass(frozen=True)
@@ -112,44 +95,98 @@ class Camp:
         return "; ".join(parts)
 
 
-def camp_mask(results: pd.DataFrame, camp: Camp) -> pd.Series:
-    """Tell which results rows belong to the camp.
+class CampWarning(CanvassWarning):
+    """Fires when an election is left out of a score because the camp has no candidate there."""
+
+
+@dataclass(frozen=True)
+class SkippedElection:
+    """An election left out of the score because the camp has no candidate there (or no camp was given for it)."""
+
+    election: str
+    selectors: tuple[str, ...]
+    candidates: tuple[str, ...]
+    nuances: tuple[str, ...]
+    families: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """What the organiser reads (French), in the app and on the command line."""
+        if not self.selectors:
+            return (f"Scrutin {self.election} ignoré : aucun camp n’est donné pour ce scrutin "
+                    f"(ajoutez un camp par défaut ou {self.election}=NOM).")
+        present = f" ; familles présentes : {', '.join(self.families)}" if self.families else ""
+        return (f"Scrutin {self.election} ignoré : le camp « {', '.join(self.selectors)} » n’y a aucun candidat "
+                f"(candidats : {', '.join(self.candidates) or 'aucun'}{present}).")
+
+
+@dataclass(frozen=True)
+class CampSelection:
+    """Which results rows belong to the camp, and which elections were skipped for lack of a candidate."""
+
+    mask: pd.Series
+    skipped: tuple[SkippedElection, ...] = ()
+
+    @property
+    def skipped_elections(self) -> tuple[str, ...]:
+        return tuple(item.election for item in self.skipped)
+
+
+def select_camp(results: pd.DataFrame, camp: Camp) -> CampSelection:
+    """Tell which results rows belong to the camp; skip the elections where none does.
+
+    Within an election, a row belongs to the camp when any selector matches
+    it. An election where no selector matches any candidate (or that has no
+    selector) is skipped and reported in :attr:`CampSelection.skipped`.
 
     Raises
     ------
     InputDataError
-        If an election has no selector, or a selector matches no candidate of
-        an election it applies to (the message lists that election's candidates
-        and nuances).
+        If the camp has a candidate in no election at all: the message (French,
+        shown by the app) lists each election's candidates and their families.
     """
-    family = candidate_family(results)
+    results = apply_nuances(results)
+    family = nuance_family(results["nuance"])
     nuance = results["nuance"].astype("string").str.strip().str.upper()
     unprefixed = nuance.str.replace(r"^L(?=[A-Z]{2,})", "", regex=True)
     names = plain(results["candidate"]).fillna("")
     mask = pd.Series(False, index=results.index)
+    skipped = []
     for election, rows in results.groupby("election", sort=True).groups.items():
         selectors = camp.selectors(str(election))
-        if not selectors:
-            raise InputDataError(
-                f"no camp given for election {election}",
-                hint=f"add a default camp (e.g. --camp gauche) or one for this election (--camp {election}=NAME)",
-            )
+        hit = pd.Series(False, index=rows)
         for selector in selectors:
             key = plain(selector)
             if key.lower() in FAMILIES:
-                hit = family.loc[rows] == key.lower()
+                hit |= (family.loc[rows] == key.lower()).fillna(False).astype(bool)
             elif key in NUANCE_FAMILY:
-                hit = (nuance.loc[rows] == key) | (unprefixed.loc[rows] == key)
+                hit |= ((nuance.loc[rows] == key) | (unprefixed.loc[rows] == key)).fillna(False).astype(bool)
             else:
-                hit = names.loc[rows].str.contains(key, regex=False)
-            hit = hit.fillna(False).astype(bool)
-            if not hit.any():
-                subset = results.loc[rows]
-                raise InputDataError(
-                    f"camp selector {selector!r} matches no candidate of {election}",
-                    where=f"nuances in {election}: {', '.join(sorted(subset['nuance'].dropna().unique())) or 'none in the file'}",
-                    codes=sorted(subset["candidate"].dropna().unique()),
-                    hint=f"choose a family ({', '.join(FAMILIES)}), a nuance code, or part of a candidate's name from the values listed",
-                )
+                hit |= names.loc[rows].str.contains(key, regex=False).fillna(False).astype(bool)
+        if hit.any():
             mask.loc[hit.index[hit]] = True
-    return mask
+        else:
+            subset = results.loc[rows]
+            skipped.append(SkippedElection(
+                str(election), tuple(selectors),
+                tuple(sorted(subset["candidate"].dropna().astype(str).unique())),
+                tuple(sorted(nuance.loc[rows].dropna().unique())),
+                tuple(f for f in FAMILIES if f in set(family.loc[rows].dropna())),
+            ))
+    if skipped and len(skipped) == results["election"].nunique():
+        raise InputDataError(
+            f"le camp « {camp.describe() or 'aucun'} » n’a aucun candidat dans les scrutins du territoire",
+            where="; ".join(
+                f"{item.election} : {', '.join(item.candidates) or 'aucun candidat'}"
+                + (f" (nuances : {', '.join(item.nuances)} ; familles : {', '.join(item.families)})" if item.nuances else " (sans nuance)")
+                for item in skipped
+            ),
+            hint=("choisissez une famille présente, un code de nuance, une partie du nom d’un candidat listé, "
+                  "ou un camp par scrutin (ex. 2017_pres=MACRON)"),
+        )
+    return CampSelection(mask, tuple(skipped))
+
+
+def camp_mask(results: pd.DataFrame, camp: Camp) -> pd.Series:
+    """Rows of ``results`` that belong to the camp (see :func:`select_camp`, which also says what was skipped)."""
+    return select_camp(results, camp).mask

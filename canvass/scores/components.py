@@ -9,18 +9,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from canvass.scores.camps import Camp, camp_mask
-
 VOLATILITY_GAIN = 10.0
 """Persuasion multiplier per unit of camp-share swing: a bureau whose camp share moves by 5 points between elections weighs 1.5×."""
 
 
-def election_table(results: pd.DataFrame, camp: Camp | None, *, round_: int | None = None) -> pd.DataFrame:
-    """One row per (election, bureau): turnout counts and the camp's votes, for one round per election.
+def chosen_rounds(results: pd.DataFrame, round_: int | None) -> pd.DataFrame:
+    """The rows of one round per election: ``round_``, or (None) each election's first round present.
 
-    ``round_=None`` takes each election's first round present (the first round
-    shows every camp's own strength; some files only hold a second round).
-    Without a camp, ``n_camp`` and ``share_camp`` are NaN.
+    The first round shows every camp's own strength; some files only hold a second round.
+    """
+    if round_ is None:
+        first = results.groupby("election")["round"].transform("min")
+        return results[results["round"] == first]
+    return results[results["round"] == round_]
+
+
+def election_table(chosen: pd.DataFrame, in_camp: pd.Series | None) -> pd.DataFrame:
+    """One row per (election, bureau): turnout counts and the camp's votes.
+
+    ``chosen`` holds one round per election (:func:`chosen_rounds`);
+    ``in_camp`` tells which of its rows are the camp's (None: no camp, then
+    ``n_camp`` and ``share_camp`` are NaN).
 
     Returns
     -------
@@ -29,12 +38,7 @@ def election_table(results: pd.DataFrame, camp: Camp | None, *, round_: int | No
         ``n_voters``, ``n_abstentions``, ``n_expressed``, ``n_camp``,
         ``share_abstention`` (of registered), ``share_camp`` (of expressed).
     """
-    if round_ is None:
-        first = results.groupby("election")["round"].transform("min")
-        chosen = results[results["round"] == first]
-    else:
-        chosen = results[results["round"] == round_]
-    chosen = chosen.assign(n_camp=np.where(camp_mask(chosen, camp), chosen["n_votes"], 0.0) if camp is not None else np.nan)
+    chosen = chosen.assign(n_camp=np.where(in_camp, chosen["n_votes"], 0.0) if in_camp is not None else np.nan)
     key = ["election", "bureau_id"]
     totals = chosen.groupby(key, sort=True).agg(
         round=("round", "first"),

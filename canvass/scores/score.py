@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 
 from canvass.crs import WEB_CRS
 from canvass.errors import InputDataError
+from canvass.scores.camps import CampWarning, SkippedElection
 from canvass.scores.strategies import COMPONENT_COLUMNS, ScoreParams, score_bureaux
 from canvass.scores.to_segments import segment_priorities
 from canvass.territory.model import Territory
@@ -22,12 +24,18 @@ SUPPRESSED = "secret"
 
 @dataclass(frozen=True)
 class TerritoryScores:
-    """Scores of one territory: per bureau (best first), per segment, and the parameters used."""
+    """Scores of one territory: per bureau (best first), per segment, the parameters used, and what was left out."""
 
     params: ScoreParams
     bureaux: pd.DataFrame
     segments: pd.DataFrame
     models: dict = field(default_factory=dict)
+    skipped_elections: tuple[SkippedElection, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the organiser must know about these scores (French), e.g. elections skipped for lack of a candidate."""
+        return [item.message for item in self.skipped_elections]
 
 
 def score_territory(
@@ -41,6 +49,9 @@ def score_territory(
 
     With ``params.census_weight`` > 0 the census model is fitted first
     (cross-validated, seeded) and its out-of-fold camp share is blended in.
+    An election where the camp has no candidate is left out, listed in
+    :attr:`TerritoryScores.skipped_elections` and raised as a
+    :class:`~canvass.scores.camps.CampWarning`.
     """
     progress = on_progress or (lambda fraction, message: None)
     if territory.results.empty:
@@ -58,6 +69,7 @@ def score_territory(
         predicted = models["share_camp"].predicted
     progress(0.6, "scores par bureau")
     bureaux = score_bureaux(territory.results, params, n_doors=n_doors, predicted_share_camp=predicted)
+    skipped = tuple(bureaux.attrs.get("skipped_elections", ()))
     known = bureaux.index.isin(territory.bureaux["bureau_id"])
     bureaux = bureaux[known]
     if "share_camp" in models:
@@ -69,8 +81,10 @@ def score_territory(
         segment_table = segment_priorities(segments, territory.bureaux, bureaux)
     else:
         segment_table = pd.DataFrame(columns=["segment_id", "bureau_id", "n_doors", "priority", "value"])
+    for item in skipped:
+        warnings.warn(CampWarning(item.message), stacklevel=2)
     progress(1.0, "scores prêts")
-    return TerritoryScores(params, bureaux, segment_table, models)
+    return TerritoryScores(params, bureaux, segment_table, models, skipped)
 
 
 def displayed(table: pd.DataFrame) -> pd.DataFrame:

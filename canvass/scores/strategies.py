@@ -23,7 +23,7 @@ import pandas as pd
 
 from canvass.errors import InputDataError
 from canvass.scores import components
-from canvass.scores.camps import Camp
+from canvass.scores.camps import Camp, select_camp
 
 MIN_REGISTERED = 50
 """Bureaux with fewer registered voters are shown as suppressed (statistical secrecy), not as numbers."""
@@ -143,12 +143,15 @@ def score_bureaux(
         ``rank`` (1 = best), ``priority`` (score per door, best = 1),
         ``n_doors``, the :data:`COMPONENT_COLUMNS`, ``suppressed``. Suppressed
         bureaux have NaN score and components and no rank.
+        ``attrs["skipped_elections"]`` holds the
+        :class:`~canvass.scores.camps.SkippedElection` left out because the
+        camp has no candidate there.
 
     Raises
     ------
     InputDataError
-        No result for the elections asked, camp matching nothing, or census
-        weight without predictions.
+        No result for the elections asked, camp matching no candidate in any
+        election, or census weight without predictions.
     """
     chosen = results if params.elections is None else results[results["election"].isin(params.elections)]
     if chosen.empty:
@@ -160,7 +163,15 @@ def score_bureaux(
     has_camp = bool(params.camp.default or params.camp.by_election)
     if not has_camp and params.strategy != "turnout":
         raise InputDataError(f"the {params.strategy} strategy needs a camp", hint="give --camp (a family such as gauche, a nuance code or a candidate name)")
-    table = components.election_table(chosen, params.camp if has_camp else None, round_=params.round)
+    rounds = components.chosen_rounds(chosen, params.round)
+    skipped = ()
+    in_camp = None
+    if has_camp:
+        selection = select_camp(rounds, params.camp)
+        skipped = selection.skipped
+        kept = ~rounds["election"].isin(selection.skipped_elections)
+        rounds, in_camp = rounds[kept], selection.mask[kept]
+    table = components.election_table(rounds, in_camp)
     combined = components.combine(table, decay=params.decay, target_share=params.target_share)
     if params.census_weight > 0:
         if predicted_share_camp is None:
@@ -183,4 +194,6 @@ def score_bureaux(
     frame["rank"] = frame["score"].rank(ascending=False, method="min").astype("Int64")
     frame = frame.sort_values(["rank", "priority"], ascending=[True, False], na_position="last")
     ordered = ["score", "rank", "priority", "n_doors", *COMPONENT_COLUMNS, "suppressed"]
-    return frame[ordered]
+    frame = frame[ordered]
+    frame.attrs["skipped_elections"] = skipped
+    return frame

@@ -1,10 +1,12 @@
 """Camp selection: presets by nuance family against real 2024 nuances, names, errors."""
 
+import pandas as pd
 import pytest
 
 from canvass.errors import InputDataError
 from canvass.opendata.results import read_results
-from canvass.scores.camps import Camp, camp_mask, candidate_family
+from canvass.scores.camps import Camp, camp_mask, candidate_family, select_camp
+from canvass.scores.nuances import apply_nuances
 from tests.helpers import real
 
 L2024 = "brest/legislatives2024_t1_resultats-definitifs-par-bureau-de-vote_circ29-02-03.csv"
@@ -53,11 +55,37 @@ def test_per_election_camps_and_municipal_prefix():
     assert camp.describe() == "gauche; 2017_pres: MACRON"
 
 
-def test_selector_matching_nothing_lists_the_choices(brest2024):
-    with pytest.raises(InputDataError, match=r"camp selector 'MACRON' matches no candidate of 2024_legi(.|\n)*nuances in 2024_legi: DIV, DSV"):
+def test_camp_without_candidate_anywhere_lists_the_choices(brest2024):
+    with pytest.raises(InputDataError, match=r"le camp « MACRON » n’a aucun candidat(.|\n)*2024_legi : BRÉHIER Tristan(.|\n)*nuances : DIV, DSV"):
         camp_mask(brest2024, Camp(("MACRON",)))
 
 
-def test_election_without_camp(brest2024):
-    with pytest.raises(InputDataError, match="no camp given for election 2024_legi"):
+def test_election_without_camp_or_candidate_is_skipped(brest2024, two_elections):
+    selection = select_camp(two_elections, Camp.parse(["2022_legi=NUP"]))
+    assert selection.skipped_elections == ("2024_legi",)
+    assert "aucun camp n’est donné" in selection.skipped[0].message
+    assert not selection.mask[two_elections["election"] == "2024_legi"].any()
+    selection = select_camp(two_elections, Camp(("RN",)))
+    assert selection.skipped_elections == ("2022_legi",)
+    assert selection.skipped[0].message.startswith("Scrutin 2022_legi ignoré : le camp « RN » n’y a aucun candidat (candidats : C, D")
+    with pytest.raises(InputDataError, match="aucun candidat"):
         camp_mask(brest2024, Camp.parse(["2022_legi=UG"]))
+
+
+def test_nuances_filled_from_the_packaged_table():
+    results = read_results(real("brest/legislatives2022_t1_ville-de-brest_circ29-02.csv"))
+    assert results["nuance"].isna().all()  # the city's file carries none
+    filled = apply_nuances(results)
+    by_name = filled.drop_duplicates("candidate").set_index("candidate")["nuance"]
+    assert by_name["M. CADALEN Pierre-Yves"] == "NUP" and by_name["Mme GELEBART Anne"] == "UDI"
+    assert filled["nuance"].notna().all()
+    assert set(results[camp_mask(results, Camp(("gauche",)))]["candidate"]) == {
+        "M. CADALEN Pierre-Yves", "M. COLLARD Rémy", "M. HITA Melvyn", "M. PELLICANO Fortuné", "M. SALAMI Réza", "Mme VASSEUR Alice"}
+
+
+def test_a_name_matching_entries_of_two_nuances_stays_without_nuance():
+    table = pd.DataFrame({"election": ["2022_legi"] * 2, "surname": ["HÉNAFF"] * 2, "first_name": ["Christel", pd.NA], "nuance": ["RN", "LR"]})
+    results = pd.DataFrame({"election": ["2022_legi"] * 3, "candidate": ["Mme HENAFF Christel", "Mme HÉNAFF Marie-Claire", "M. HENAFFO Jean"],
+                            "nuance": [pd.NA] * 3})
+    # The first name decides only when the surname-only entry does not also match.
+    assert apply_nuances(results, table)["nuance"].tolist() == [pd.NA, "LR", pd.NA]
