@@ -1,8 +1,9 @@
 """An independent checker: recompute every figure of a plan from the street segments and flag any violation.
 
-It rebuilds its own graph from the problem's raw segment arrays and computes
-its own shortest paths, so that a bug in the planner's distances, times or
-bookkeeping shows up here instead of being repeated.
+It rebuilds its own graph from the raw edges of the cut walking network and
+the units' own arcs, and computes its own shortest paths, so that a bug in the
+planner's distances, times or bookkeeping shows up here instead of being
+repeated.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ class PlanCheck:
 
 def check_plan(problem: PlanningProblem, plan: Plan) -> PlanCheck:
     """Recompute each walk from the network and list what is wrong with the plan."""
-    n_nodes = int(max(problem.tail.max(), problem.head.max())) + 1
+    n_nodes = int(max(problem.tail.max(), problem.head.max(), problem.network.n_nodes - 1)) + 1
     weights: dict[tuple[int, int], float] = {}
-    for tail, head, length in zip(problem.tail.tolist(), problem.head.tolist(), problem.length_m.tolist()):
+    edges = zip(np.concatenate([problem.network.tail, problem.tail]).tolist(), np.concatenate([problem.network.head, problem.head]).tolist(),
+                np.concatenate([problem.network.length_m, problem.length_m]).tolist())
+    for tail, head, length in edges:
         for a, b in ((tail, head), (head, tail)):
             weights[(a, b)] = min(weights.get((a, b), np.inf), max(length, 1e-6))
     pairs = np.array(list(weights), dtype=np.int64)
@@ -86,9 +89,9 @@ def check_plan(problem: PlanningProblem, plan: Plan) -> PlanCheck:
                 continue
             if abs(approach - step.approach_m) > 1.0:
                 violations.append(f"{where}: approach {step.approach_m:.0f} m reported, {approach:.0f} m on the network")
-            knocking = problem.n_doors[s] * team.minutes_per_door / team.n_pairs
+            knocking = problem.n_doors[s] * team.minutes_per_door / team.n_pairs + problem.n_entries[s] * team.minutes_per_building
             if abs(knocking - step.minutes_knocking) > 1e-6 or abs(problem.n_doors[s] - step.n_doors) > 1e-6:
-                violations.append(f"{where}: doors or knocking time differ from the segment's")
+                violations.append(f"{where}: doors or knocking time differ from the unit's")
             seconds += (approach + problem.length_m[s]) / speed + knocking * 60.0
             team_doors += problem.n_doors[s]
             team_value += problem.value[s]

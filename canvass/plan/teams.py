@@ -18,6 +18,8 @@ DEFAULT_SPEED_KMH = 3.5
 """Walking pace of canvassers between doors (slower than a commuter's 5 km/h)."""
 DEFAULT_MINUTES_PER_DOOR = 1.0
 """Knock, wait, a short talk or a leaflet: most doors do not open."""
+DEFAULT_MINUTES_PER_BUILDING = 3.0
+"""Getting into an apartment building (digicode, interphone, a resident who opens), once per building."""
 
 COLUMNS = {
     "name": ("name", "nom", "equipe", "équipe", "team"),
@@ -29,6 +31,7 @@ COLUMNS = {
     "speed_kmh": ("speed_kmh", "speed", "vitesse", "vitesse_kmh"),
     "minutes_per_door": ("minutes_per_door", "minutes_par_porte", "min_porte"),
     "return_to_start": ("return_to_start", "retour", "boucle"),
+    "minutes_per_building": ("minutes_per_building", "minutes_entree_immeuble", "entree_immeuble", "min_immeuble"),
 }
 
 
@@ -46,6 +49,7 @@ class Team:
     speed_kmh: float = DEFAULT_SPEED_KMH
     minutes_per_door: float = DEFAULT_MINUTES_PER_DOOR
     return_to_start: bool = True
+    minutes_per_building: float = DEFAULT_MINUTES_PER_BUILDING
 
     def __post_init__(self):
         problems = []
@@ -59,6 +63,8 @@ class Team:
             problems.append(f"team {self.name!r}: speed {self.speed_kmh} km/h (give a positive pace, e.g. 3.5)")
         if not self.minutes_per_door > 0:
             problems.append(f"team {self.name!r}: {self.minutes_per_door} minutes per door (give a positive time, e.g. 1)")
+        if not self.minutes_per_building >= 0:
+            problems.append(f"team {self.name!r}: {self.minutes_per_building} minutes to get into a building (give 0 or more, e.g. 3)")
         if not np.isfinite(self.start_xy).all():
             problems.append(f"team {self.name!r}: no meeting place")
         if problems:
@@ -98,7 +104,7 @@ def read_teams(path: Path, *, addresses: pd.DataFrame | None = None) -> list[Tea
             f"missing columns: {', '.join(missing) or 'lat/lon or address'}",
             source=path,
             where=f"columns: {', '.join(raw.columns)}",
-            hint="teams.csv needs name, minutes, and a meeting place as lat + lon or address (size, speed_kmh, minutes_per_door optional)",
+            hint="teams.csv needs name, minutes, and a meeting place as lat + lon or address (size, speed_kmh, minutes_per_door, minutes_entree_immeuble optional)",
         )
     to_metric = Transformer.from_crs(WEB_CRS, METRIC_CRS, always_xy=True)
     teams = []
@@ -123,6 +129,7 @@ def read_teams(path: Path, *, addresses: pd.DataFrame | None = None) -> list[Tea
                 speed_kmh=number("speed_kmh", DEFAULT_SPEED_KMH),
                 minutes_per_door=number("minutes_per_door", DEFAULT_MINUTES_PER_DOOR),
                 return_to_start=str(value("return_to_start", "oui")).strip().lower() not in {"non", "no", "false", "0"},
+                minutes_per_building=number("minutes_per_building", DEFAULT_MINUTES_PER_BUILDING),
             )
         )
     names = [team.name for team in teams]
@@ -185,6 +192,8 @@ def teams_from_rows(rows: list[dict], places: dict[str, tuple[float, float]], ad
             start = places[row["rendez_vous"]]
         else:
             raise InputDataError(f"team {name!r} has no meeting place", hint="choose a polling place or type an address of the commune")
+        building = row.get("minutes_entree_immeuble")
         teams.append(Team(name, int(row.get("taille") or 2), start, float(row["minutes"]),
-                          float(row.get("vitesse_kmh") or DEFAULT_SPEED_KMH), float(row.get("minutes_par_porte") or DEFAULT_MINUTES_PER_DOOR)))
+                          float(row.get("vitesse_kmh") or DEFAULT_SPEED_KMH), float(row.get("minutes_par_porte") or DEFAULT_MINUTES_PER_DOOR),
+                          minutes_per_building=DEFAULT_MINUTES_PER_BUILDING if building is None or pd.isna(building) else float(building)))
     return teams
