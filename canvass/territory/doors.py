@@ -10,7 +10,8 @@ and what could not be placed is counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +40,8 @@ class DoorAllocation:
     n_doors_right: np.ndarray
     n_unplaced: float
     source: str
+    unplaced_bureaux: Mapping[str, str] = field(default_factory=dict)
+    """Bureaux whose doors could not be placed or counted, with the reason (French, for the report)."""
 
 
 def doors_from_addresses(segments: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, *, max_distance_m: float = MAX_SNAP_DISTANCE_M) -> DoorAllocation:
@@ -76,10 +79,17 @@ def doors_from_area_counts(segments: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, 
     Doors are split evenly between the two sides. A zone without residential
     street keeps its count as unplaced.
     """
-    n = len(segments)
     counts = np.nan_to_num(np.asarray(counts, dtype=float))
+    doors, zone_length = _spread(segments, zones, counts)
+    unplaced = float(counts[zone_length == 0].sum())
+    return DoorAllocation(doors, doors / 2, doors / 2, unplaced, source)
+
+
+def _spread(segments: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Doors per segment from counts per zone, and the residential street length (m) of each zone."""
+    n = len(segments)
     if n == 0:
-        return DoorAllocation(np.zeros(n), np.zeros(n), np.zeros(n), float(counts.sum()), source)
+        return np.zeros(0), np.zeros(len(zones))
     midpoints = shapely.line_interpolate_point(segments.geometry.values, 0.5, normalized=True)
     residential = segments["highway"].isin(RESIDENTIAL_HIGHWAYS).to_numpy()
     length = np.where(residential, segments["length_m"].to_numpy(dtype=float), 0.0)
@@ -91,8 +101,38 @@ def doors_from_area_counts(segments: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, 
     share = np.divide(length[segment_index], zone_length[zone_index], out=np.zeros(len(segment_index)), where=zone_length[zone_index] > 0)
     doors = np.zeros(n)
     np.add.at(doors, segment_index, share * counts[zone_index])
-    unplaced = float(counts[zone_length == 0].sum())
-    return DoorAllocation(doors, doors / 2, doors / 2, unplaced, source)
+    return doors, zone_length
+
+
+def registered_per_bureau(bureaux: gpd.GeoDataFrame, results: pd.DataFrame) -> pd.Series:
+    """Registered voters per bureau: the latest election's results, else the polygon layer's own count.
+
+    A bureau with neither stays NaN (never 0): its doors are unknown, not absent.
+    """
+    registered = pd.Series(bureaux["n_registered"].to_numpy(dtype=float), index=bureaux["bureau_id"].to_numpy())
+    if len(results):
+        latest = results.sort_values(["election", "round"]).drop_duplicates("bureau_id", keep="last").set_index("bureau_id")["n_registered"]
+        registered = latest.reindex(registered.index).astype(float).fillna(registered)
+    return registered
+
+
+def doors_from_registered(segments: gpd.GeoDataFrame, bureaux: gpd.GeoDataFrame, registered: pd.Series) -> DoorAllocation:
+    """Spread registered voters ÷ :data:`ELECTORS_PER_DWELLING` per bureau over its residential streets.
+
+    Bureaux whose count is unknown (no results, no count in the polygon layer)
+    or that have no residential street are listed in ``unplaced_bureaux`` with
+    the reason, so that the report shows them instead of a silent zero.
+    """
+    ids = bureaux["bureau_id"].to_numpy()
+    dwellings = registered.reindex(ids).to_numpy(dtype=float) / ELECTORS_PER_DWELLING
+    known = ~np.isnan(dwellings)
+    counts = np.where(known, dwellings, 0.0)
+    doors, zone_length = _spread(segments, bureaux, counts)
+    no_street = known & (zone_length == 0) & (counts > 0)
+    reasons = dict.fromkeys(ids[~known], "ni résultats ni nombre d’inscrits pour ce bureau : ses portes ne peuvent pas être estimées")
+    reasons |= {bureau: f"aucune rue résidentielle dans ce bureau : {count:.0f} portes estimées non placées"
+                for bureau, count in zip(ids[no_street], counts[no_street])}
+    return DoorAllocation(doors, doors / 2, doors / 2, float(counts[no_street].sum()), "registered_voters", reasons)
 
 
 def dwelling_column(census: pd.DataFrame) -> str | None:
