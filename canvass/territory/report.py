@@ -20,7 +20,7 @@ def territory_report(territory: Territory) -> dict:
     bureaux = territory.bureaux
     bureau_ids = set(bureaux["bureau_id"])
     area_km2 = float(bureaux.area.sum() / 1e6)
-    return {
+    report = {
         "communes": list(territory.communes),
         "bureaux": {
             "n": int(len(bureaux)),
@@ -36,6 +36,48 @@ def territory_report(territory: Territory) -> dict:
         "ignored": territory.meta.get("ignored", []),
         "warnings": territory.warnings,
     }
+    report["alerts"] = alerts(report)
+    return report
+
+
+def alerts(report: dict) -> list[str]:
+    """Loud warnings (French): what makes the territory unusable for a plan, and what to do about it.
+
+    No street, no door, bureaux without streets or doors, and bureaux whose
+    doors could not be estimated (with the reason) are never left as silent zeros.
+    """
+    messages = []
+    n_bureaux = report["bureaux"]["n"]
+    streets, doors = report["streets"], report["doors"]
+    if streets["n_segments"] == 0:
+        messages.append(
+            "AUCUNE RUE dans le territoire : aucun plan de porte-à-porte n’est possible. Récupérez les rues d’OpenStreetMap "
+            "avec `canvass fetch`, ou ajoutez au dossier un fichier OSM de la commune (.osm, .osm.pbf, JSON Overpass ou GraphML), "
+            "puis reconstruisez le territoire."
+        )
+    else:
+        without = n_bureaux - int(streets["bureaux_with_streets"].split("/")[0])
+        if without:
+            messages.append(
+                f"{without} bureaux sur {n_bureaux} n’ont aucune rue : le fichier de rues ne couvre pas tout le territoire. "
+                "Ajoutez un fichier OSM qui couvre toute la commune (ou `canvass fetch`), puis reconstruisez."
+            )
+    if doors["n_doors"] == 0:
+        messages.append(
+            "AUCUNE PORTE placée : le plan n’a rien à frapper. Ajoutez des rues (voir ci-dessus) et une source de logements : "
+            "adresses BAN/BAL ou REU, recensement par IRIS (contours et logements), carreaux Filosofi, ou des résultats avec "
+            "le nombre d’inscrits, puis reconstruisez."
+        )
+    elif doors.get("doors_per_bureau", {}).get("n_bureaux_zero"):
+        messages.append(
+            f"{doors['doors_per_bureau']['n_bureaux_zero']} bureaux sur {n_bureaux} n’ont aucune porte sur leurs rues : "
+            "ils ne recevront aucune équipe. Vérifiez leurs rues et la source des portes."
+        )
+    unplaced = doors.get("unplaced_bureaux", {})
+    if unplaced:
+        shown = "; ".join(f"{bureau} : {reason}" for bureau, reason in list(unplaced.items())[:5])
+        messages.append(f"{len(unplaced)} bureaux sans portes estimées ({shown}{' …' if len(unplaced) > 5 else ''}).")
+    return messages
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -129,20 +171,24 @@ def _streets_section(territory: Territory) -> dict:
 def _doors_section(territory: Territory) -> dict:
     segments = territory.segments
     source = territory.meta.get("doors_source", {})
+    unplaced = dict(source.get("unplaced_bureaux", {}))
     if len(segments) == 0:
-        return {"n_doors": 0.0, "source": source, "note": "no street segments: doors cannot be placed on streets"}
+        return {"n_doors": 0.0, "source": source, "note": "no street segments: doors cannot be placed on streets", "unplaced_bureaux": unplaced}
     per_bureau = segments.groupby("bureau_id")["n_doors"].sum()
     return {
         "n_doors": round(float(segments["n_doors"].sum()), 1),
         "source": source,
         "doors_per_bureau": _per_bureau(territory.bureaux, per_bureau),
         "n_segments_with_doors": int((segments["n_doors"] > 0).sum()),
+        "unplaced_bureaux": unplaced,
     }
 
 
 def format_report(report: dict) -> str:
-    """Render the report as text for the terminal."""
+    """Render the report as text for the terminal; the loud alerts come first, framed."""
     lines = [f"Territory of {', '.join(report['communes'])}"]
+    for message in report.get("alerts", []):
+        lines.append(f"  !!! ATTENTION : {message}")
     bureaux = report["bureaux"]
     lines.append(f"  bureaux: {bureaux['n']} ({bureaux['area_km2']} km²), from {bureaux['source'].get('kind', '?')}")
     if bureaux["source"].get("kind") == "reu_voronoi":
