@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from canvass.plan.bounds import plan_bounds
 from canvass.plan.problem import PlanningProblem
 from canvass.plan.result import Plan
 from canvass.plan.solve import _candidates, _unserved, _walks, equal_door_turfs
@@ -58,4 +59,5 @@ def baseline_plan(problem: PlanningProblem, *, seed: int = 0) -> Plan:
     walks = _walks(problem, routes)
     served = {step.segment_id for walk in walks for step in walk.steps}
     seconds = time.perf_counter() - clock
-    return Plan(walks, _unserved(problem, reasons, served), "baseline (equal-door turfs, nearest street)", seed, seconds, seconds)
+    return Plan(walks, _unserved(problem, reasons, served), "baseline (equal-door turfs, nearest street)", seed, seconds, seconds,
+                service_bound=plan_bounds(problem).service)

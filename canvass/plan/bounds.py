@@ -52,7 +52,7 @@ def plan_bounds(problem: PlanningProblem) -> Bounds:
     teams = problem.teams
     capacity = np.array([(team.minutes + MINUTES_TOLERANCE) * 60.0 for team in teams])
     service = np.array([problem.service_seconds(team)[candidates] for team in teams])  # (teams, units)
-    knocking = np.array([problem.n_doors[candidates] * team.minutes_per_door * 60.0 / team.n_pairs for team in teams])
+    knocking = np.array([service[t] - problem.length_m[candidates] / team.metres_per_second for t, team in enumerate(teams)])  # at the doors
     hubs, team_hub = np.unique(problem.start_node, return_inverse=True)
     from_hub = problem.network.distances(hubs)
     to_tail, to_head = from_hub[team_hub][:, problem.tail[candidates]], from_hub[team_hub][:, problem.head[candidates]]

@@ -47,7 +47,7 @@ def save_plan(plan: Plan, teams: list[Team], territory: Territory, path: Path) -
     if len(plan.unserved):
         pyogrio.write_dataframe(plan.unserved, path, layer="unserved", driver="GPKG")
     meta = {"method": plan.method, "seed": plan.seed, "seconds": plan.seconds, "seconds_to_first": plan.seconds_to_first,
-            "params": plan.params, "totals": plan.totals(), "communes": list(territory.communes)}
+            "params": plan.params, "totals": plan.totals(), "service_bound": plan.service_bound, "communes": list(territory.communes)}
     pyogrio.write_dataframe(pd.DataFrame({"key": ["plan"], "value": [json.dumps(meta, ensure_ascii=False)]}), path, layer="metadata", driver="GPKG")
     return path
 
@@ -79,5 +79,5 @@ def load_plan(path: Path) -> tuple[Plan, list[Team], gpd.GeoDataFrame]:
                            float(r.length_m), float(r.minutes_walking), float(r.minutes_knocking)) for r in mine.itertuples())
         team_walks.append(TeamWalk(row.team, steps, float(row.return_m), float(row.budget_minutes)))
     plan = Plan(tuple(team_walks), pd.DataFrame(unserved.drop(columns="geometry", errors="ignore")), meta["method"], meta["seed"],
-                meta["seconds"], meta["seconds_to_first"], meta["params"])
+                meta["seconds"], meta["seconds_to_first"], meta["params"], meta.get("service_bound"))
     return plan, teams, walks

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from canvass.plan.baseline import nearest_first
+from canvass.plan.bounds import plan_bounds
 from canvass.plan.problem import PlanningProblem
 from canvass.plan.result import Plan
 from canvass.plan.solve import _candidates, _capacitated, _kmeans, _unserved, _walks
@@ -54,7 +55,7 @@ def organiser_plan(problem: PlanningProblem, *, seed: int = 0, fills: tuple[floa
     served = {step.segment_id for walk in walks for step in walk.steps}
     seconds = time.perf_counter() - clock
     return Plan(walks, _unserved(problem, reasons, served), "organiser (value per minute, balanced turfs, nearest street)", seed, seconds, seconds,
-                {"variant": best_variant, "fills": list(fills), "n_seeds": n_seeds})
+                {"variant": best_variant, "fills": list(fills), "n_seeds": n_seeds}, plan_bounds(problem).service)
 
 
 def _ranked(problem: PlanningProblem, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

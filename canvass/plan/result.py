@@ -84,6 +84,8 @@ class Plan:
     seconds: float
     seconds_to_first: float
     params: dict = field(default_factory=dict)
+    service_bound: float | None = None
+    """The most value any plan could collect (:func:`canvass.plan.bounds.plan_bounds`), when known."""
 
     def table(self) -> pd.DataFrame:
         """One row per team: doors, value, minutes walking and knocking, distance, share of the budget used."""
@@ -118,7 +120,15 @@ class Plan:
             "along_share": sum(walk.minutes_along for walk in self.walks) / budget if budget else 0.0,
             "budget_used": float(minutes / table["budget_minutes"].sum()) if len(table) else 0.0,
             "n_unserved": int(len(self.unserved)),
+            "share_of_bound": self.share_of_bound,
         }
+
+    @property
+    def share_of_bound(self) -> float | None:
+        """Value collected as a share of the service bound (None when the bound is unknown)."""
+        if self.service_bound is None:
+            return None
+        return sum(walk.value for walk in self.walks) / self.service_bound if self.service_bound > 0 else 1.0
 
     def summary(self) -> str:
         """A few lines for the terminal."""
@@ -128,6 +138,9 @@ class Plan:
             f"value {totals['value']:.1f}, walking {totals['walking_share']:.0%} of the time, budget used {totals['budget_used']:.0%} "
             f"(first plan in {self.seconds_to_first:.2f} s, done in {self.seconds:.1f} s, seed {self.seed})"
         ]
+        if self.share_of_bound is not None:
+            lines.append(f"ce plan atteint {round(100 * self.share_of_bound)} % du maximum théorique "
+                         f"(valeur {totals['value']:.1f} sur {self.service_bound:.1f} si personne ne marchait entre les rues)")
         for row in self.table().itertuples():
             lines.append(
                 f"  {row.team:20} {row.n_segments:4d} segments {row.n_doors:7.0f} doors  walk {row.minutes_walking:5.0f} min  "

@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from canvass.errors import PlanningError
 from canvass.plan import engine
+from canvass.plan.bounds import plan_bounds
 from canvass.plan.construct import greedy_orienteering
 from canvass.plan.problem import DONE, FORBIDDEN, PlanningProblem
 from canvass.plan.result import Plan, Step, TeamWalk
@@ -71,7 +72,8 @@ def plan_walks(
     progress(0.02, f"{len(candidates)} rues à répartir entre {len(problem.teams)} équipes")
     if len(candidates) == 0:
         walks = tuple(TeamWalk(team.name, (), 0.0, team.minutes) for team in problem.teams)
-        return Plan(walks, _unserved(problem, reasons, set()), "engine", seed, time.perf_counter() - clock, time.perf_counter() - clock)
+        return Plan(walks, _unserved(problem, reasons, set()), "engine", seed, time.perf_counter() - clock, time.perf_counter() - clock,
+                    service_bound=0.0)
     if len(candidates) > decompose_above and len(problem.teams) > 1:
         assignment = turfs(problem, candidates, rng)
         groups = [(np.array([team]), candidates[assignment == team]) for team in range(len(problem.teams))]
@@ -111,7 +113,7 @@ def plan_walks(
     seconds = time.perf_counter() - clock
     progress(1.0, "plan prêt")
     params = {"time_limit_s": time_limit_s, "decompose_above": decompose_above, "value_scale": VALUE_SCALE, "turf_fill": TURF_FILL}
-    return Plan(walks, _unserved(problem, reasons, served), method, seed, seconds, first_feasible or seconds, params)
+    return Plan(walks, _unserved(problem, reasons, served), method, seed, seconds, first_feasible or seconds, params, plan_bounds(problem).service)
 
 
 def greedy_plan(problem: PlanningProblem, *, seed: int = 0, decompose_above: int = DECOMPOSE_ABOVE) -> Plan:
@@ -292,8 +294,8 @@ def _walks(problem: PlanningProblem, routes: dict[int, list[tuple[int, bool]]]) 
         for segment, reverse in route:
             entry, exit_ = (problem.head[segment], problem.tail[segment]) if reverse else (problem.tail[segment], problem.head[segment])
             approach = float(distance[row[position], entry])
-            knocking = problem.n_doors[segment] * team.minutes_per_door / team.n_pairs
             walking = (approach + problem.length_m[segment]) / team.metres_per_second / 60.0
+            knocking = (service[segment] - problem.length_m[segment] / team.metres_per_second) / 60.0  # doors, and getting into buildings
             steps.append(Step(int(problem.segment_id[segment]), bool(reverse), problem.street_name[segment], float(problem.n_doors[segment]),
                               float(problem.value[segment]), approach, float(problem.length_m[segment]), walking, float(knocking)))
             assert abs(walking + knocking - (approach / team.metres_per_second + service[segment]) / 60.0) < 1e-6

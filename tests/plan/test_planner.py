@@ -12,7 +12,7 @@ from canvass.plan.check import check_plan
 from canvass.plan.construct import greedy_orienteering
 from canvass.plan.problem import build_problem
 from canvass.plan.result import Plan
-from canvass.plan.solve import _arc_instance, _candidates, plan_walks
+from canvass.plan.solve import _arc_instance, _candidates, _unserved, _walks, plan_walks
 from canvass.plan.teams import Team
 
 
@@ -100,17 +100,27 @@ def test_planner_beats_the_baseline_on_value(grid):
     assert ours.totals()["value"] >= baseline.totals()["value"]
 
 
-def test_baselines_skip_a_street_that_does_not_fit_and_walk_on():
-    """From the square, the nearest spoke (50 m, 20 doors: 1,300 s with the way back) does not fit 600 s; the farther one
-    (150 m, 2 doors: 420 s) does. Stopping at the first misfit would serve nothing."""
-    from canvass.plan.organiser import organiser_plan
-    from tests.plan.conftest import street_network
+def test_nearest_first_walks_on_until_nothing_fits(grid):
+    """A unit that does not fit the time left is skipped, not the end of the walk: when the walk ends, no unit left would fit."""
+    from canvass.plan.baseline import nearest_first
 
-    segments, values = street_network([(0, 1), (0, 2)], {0: (0, 0), 1: (50, 0), 2: (0, 150)}, doors=[20, 2])
-    problem = build_problem(segments, values, [team(minutes=10)])
-    for plan in (baseline_plan(problem), organiser_plan(problem)):
-        assert [step.segment_id for step in plan.walks[0].steps] == [1]
-        assert check_plan(problem, plan).ok
+    segments, values = grid
+    problem = build_problem(segments, values, [team("A", (240, 240), 25)])
+    candidates, _ = _candidates(problem)
+    route = nearest_first(problem, 0, candidates)
+    plan = replace(baseline_plan(problem), walks=_walks(problem, {0: route}), unserved=_unserved(problem, {}, {int(problem.segment_id[s]) for s, _ in route}))
+    assert check_plan(problem, plan).ok
+    walk = plan.walks[0]
+    last = int(problem.head[route[-1][0]] if not route[-1][1] else problem.tail[route[-1][0]])
+    left = sorted(set(candidates.tolist()) - {s for s, _ in route})
+    distance = problem.network.distances([last, int(problem.start_node[0])])
+    speed = problem.teams[0].metres_per_second
+    ends = np.column_stack([problem.tail[left], problem.head[left]])
+    # Cheapest way to add each unit left at the end: reach one end, walk it, come back from the other.
+    extra = np.minimum(distance[0, ends[:, 0]] + distance[1, ends[:, 1]], distance[0, ends[:, 1]] + distance[1, ends[:, 0]]) / speed
+    extra += problem.service_seconds(problem.teams[0])[left] - distance[1, last] / speed
+    assert (walk.minutes * 60 + extra > 25 * 60).all()
+    assert len(route) < len(candidates)
 
 
 def test_organiser_plan_is_sound_and_puts_value_first(grid):
@@ -234,3 +244,23 @@ def test_plan_on_the_real_paris_streets():
     assert check_plan(problem, plan).ok and check_plan(problem, baseline).ok
     assert plan.totals()["value"] > baseline.totals()["value"]
     assert plan.totals()["walking_share"] < 0.5
+
+
+def test_plan_says_how_good_it_is_and_keeps_it_on_disk(grid, tmp_path):
+    from types import SimpleNamespace
+
+    from canvass.plan.bounds import plan_bounds
+    from canvass.plan.io import load_plan, save_plan
+
+    segments, values = grid
+    teams = [team("A", (0, 0), 40), team("B", (480, 480), 40)]
+    problem = build_problem(segments, values, teams)
+    plan = plan_walks(problem, time_limit_s=1, seed=0)
+    bound = plan_bounds(problem).service
+    share = sum(walk.value for walk in plan.walks) / bound
+    assert plan.service_bound == pytest.approx(bound) and 0 < share <= 1
+    assert f"ce plan atteint {round(100 * share)} % du maximum théorique" in plan.summary()
+    assert baseline_plan(problem).share_of_bound < share
+    save_plan(plan, teams, SimpleNamespace(segments=segments, communes=("29999",)), tmp_path / "plan.gpkg")
+    loaded, _, _ = load_plan(tmp_path / "plan.gpkg")
+    assert loaded.service_bound == pytest.approx(bound) and loaded.totals()["share_of_bound"] == pytest.approx(share)
