@@ -1,9 +1,10 @@
 """Bureau de vote polygons: published contours, or cells built from the REU address extract.
 
-Published layers name their codes differently (Paris ``id_bv`` ``16-1``, Brest
-``DEPCO``/``BVOTE``, REU-derived Voronoi files ``CODE_BV`` ``04036_2``,
-Toulouse ``uniq_bdv``). Each is mapped to the canonical ``bureau_id`` of
-:mod:`canvass.opendata.codes`.
+Published layers name and spell their codes differently (Paris ``id_bv``
+``16-1``, Brest ``DEPCO``/``BVOTE``, REU-derived Voronoi files ``CODE_BV``
+``04036_2``, Toulouse ``uniq_bdv`` ``0054A``, labels ``Bureau n°12 - École``).
+The code columns are found from their values (:mod:`canvass.opendata.sniff`)
+and mapped to the canonical ``bureau_id`` of :mod:`canvass.opendata.codes`.
 """
 
 from __future__ import annotations
@@ -23,21 +24,11 @@ from canvass.opendata import codes
 from canvass.opendata._geo import clean_polygons, read_vector
 from canvass.opendata._io import first_match, optional_text
 from canvass.opendata.schemas import BUREAUX_COLUMNS
+from canvass.opendata.sniff import BureauColumns, find_bureau_columns
 
-# Columns that hold a full key "<commune>_<bureau>".
-KEY_COLUMNS = ("code_bv_insee", "CODE_BV", "codeBureauVote", "id_bv_insee", "id_brut_bv_reu")
-# (commune column, bureau column) pairs, tried in order.
-PAIR_COLUMNS = (
-    ("DEPCO", "BVOTE"),
-    ("INSEE_COM", "BVOTE"),
-    ("code_commune", "code_bv"),
-    ("codeCommune", "numeroBureauVote"),
-    ("insee", "bureau"),
-)
-PARIS_COLUMNS = ("id_bv", "arrondissement")
+# Optional attributes, read when present under one of these names.
 NAME_COLUMNS = ("LLIEU", "nom", "lieu_vote", "nomBureauVote", "TITRE", "COMMUNE")
 REGISTERED_COLUMNS = ("nbr_elect_f", "inscrits", "nb_inscrits")
-SINGLE_COMMUNE_COLUMNS = ("uniq_bdv", "num_bv", "code_bv", "bureau")
 
 
 def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -48,9 +39,10 @@ def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: st
     path
         GeoJSON, GeoPackage or shapefile.
     communes
-        INSEE codes to keep. Paris arrondissement codes (``75116``) keep that
-        arrondissement's bureaux. A file that does not name its commune
-        (Toulouse ``uniq_bdv``) needs exactly one code here.
+        INSEE codes to keep. Paris, Lyon and Marseille arrondissement codes
+        (``75116``, ``69385``, ``13216``) keep that arrondissement's bureaux. A
+        file that does not name its commune (Toulouse ``uniq_bdv``) needs
+        exactly one commune here.
     layer
         Layer of a multi-layer GeoPackage.
 
@@ -63,13 +55,17 @@ def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: st
     path = Path(path)
     raw = read_vector(path, layer=layer)
     communes = list(communes or [])
-    bureau_id = _bureau_ids(raw, path, communes)
+    found = _bureau_columns(raw, path, communes)
+    bureau_id = found.keys
+    name = optional_text(raw, NAME_COLUMNS)
+    if found.form == "label":
+        name = name.fillna(raw[found.bureau].astype("string").str.strip())
     frame = gpd.GeoDataFrame(
         {
-            "bureau_id": bureau_id.astype("string"),
-            "commune": codes.commune_of_key(bureau_id.astype("string")),
-            "label": codes.bureau_label(bureau_id.astype("string")),
-            "name": optional_text(raw, NAME_COLUMNS),
+            "bureau_id": bureau_id,
+            "commune": codes.commune_of_key(bureau_id),
+            "label": codes.bureau_label(bureau_id),
+            "name": name,
             "n_registered": _optional_number(raw, REGISTERED_COLUMNS),
         },
         geometry=raw.geometry.values,
@@ -77,7 +73,9 @@ def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: st
     )
     frame = select_communes(frame, communes, source=path)
     frame = clean_polygons(frame, source=path, key="bureau_id")
-    return _merge_duplicates(frame, source=path)
+    frame = _merge_duplicates(frame, source=path)
+    frame.attrs["columns"] = found.describe()
+    return frame
 
 
 def select_communes(frame: pd.DataFrame, communes: list[str], *, source: Path | str, column: str = "bureau_id") -> pd.DataFrame:
@@ -195,35 +193,20 @@ def bureaux_from_reu(
     return frame[list(BUREAUX_COLUMNS)]
 
 
-def _bureau_ids(raw: pd.DataFrame, path: Path, communes: list[str]) -> pd.Series:
-    """Find the bureau code column(s) of a published layer and return canonical keys."""
-    columns = list(raw.columns)
-    key = first_match(columns, KEY_COLUMNS)
-    # A column named like a key may hold bare numbers (Paris code_bv "1603"): then it is not one.
-    if key is not None and raw[key].astype("string").str.match(r"^[0-9AB]{5}[_-]").mean() > 0.9:
-        return codes.split_bureau_key(raw[key], source=str(path), column=key)
-    for commune_column, bureau_column in PAIR_COLUMNS:
-        found = first_match(columns, [commune_column]), first_match(columns, [bureau_column])
-        if None not in found:
-            return codes.bureau_key(raw[found[0]].astype("string"), raw[found[1]].astype("string"), source=str(path), column=found[1])
-    if all(first_match(columns, [name]) for name in PARIS_COLUMNS):
-        return codes.bureau_key(pd.Series("75056", index=raw.index), raw[first_match(columns, ["id_bv"])].astype("string"), source=str(path), column="id_bv")
-    single = first_match(columns, SINGLE_COMMUNE_COLUMNS)
-    if single is not None:
-        parents = {codes.plm_parent(code) for code in communes}
-        if len(parents) != 1:
-            raise InputDataError(
-                f"this layer gives bureau numbers ({single!r}) but not their commune",
-                source=path,
-                hint="give the commune's INSEE code (canvass build --commune 31555) so the bureaux can be keyed",
-            )
-        return codes.bureau_key(pd.Series(parents.pop(), index=raw.index), raw[single].astype("string"), source=str(path), column=single)
-    raise InputDataError(
-        "no bureau code column found",
-        source=path,
-        where=f"columns: {', '.join(map(str, columns[:15]))}",
-        hint=f"a bureau layer needs one of {', '.join(KEY_COLUMNS)}, a pair such as DEPCO + BVOTE, or id_bv (Paris)",
-    )
+def _bureau_columns(raw: gpd.GeoDataFrame, path: Path, communes: list[str]) -> BureauColumns:
+    """Find the bureau code columns of a published layer from their values; every code must read."""
+    found = find_bureau_columns(raw, communes, source=str(path))
+    values = raw[found.bureau]
+    bad = found.keys.isna() & values.notna()
+    if bad.any():
+        raise InputDataError(
+            f"{int(bad.sum())} bureau codes are not of a known form",
+            source=path,
+            where=f"column {found.bureau!r}" + (f" with communes from {found.commune!r}" if found.commune else ""),
+            codes=values[bad].astype(str).unique(),
+            hint="bureau codes look like 1, 0001, 54A, 16-1, 29039_1 or 'Bureau n°12'; fix or remove those rows",
+        )
+    return found
 
 
 def _optional_number(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:

@@ -70,6 +70,12 @@ def plm_parent(commune: str) -> str:
     return commune
 
 
+def plm_parents(communes: pd.Series) -> pd.Series:
+    """:func:`plm_parent` of every code of a Series (each distinct code looked up once)."""
+    communes = communes.astype("string")
+    return communes.map({code: plm_parent(code) for code in communes.dropna().unique()}).astype("string")
+
+
 def arrondissement_number(commune: str) -> int | None:
     """Return the arrondissement number of an arrondissement code, else None.
 
@@ -122,7 +128,7 @@ def bureau_key(commune: pd.Series, bureau: pd.Series, *, source: str | None = No
     """
     communes = normalise_commune(commune)
     number = normalise_bureau(bureau, source=source, column=column)
-    return communes.map(plm_parent, na_action="ignore").astype("string") + "_" + plm_number(communes, number)
+    return plm_parents(communes) + "_" + plm_number(communes, number)
 
 
 def plm_number(communes: pd.Series, number: pd.Series) -> pd.Series:
@@ -132,7 +138,7 @@ def plm_number(communes: pd.Series, number: pd.Series) -> pd.Series:
     within Lyon they are ``0501``, ``0502``… (see :data:`PLM_COMMUNES`).
     Numbers of 100 and more already carry their arrondissement and are kept.
     """
-    arrondissement = communes.map(lambda code: arrondissement_number(code) or 0, na_action="ignore").astype("Int64")
+    arrondissement = communes.map({code: arrondissement_number(code) or 0 for code in communes.dropna().unique()}).astype("Int64")
     digits = number.str.extract(r"^(\d{4})([A-Z]?)$")
     value = digits[0].astype("Int64")
     prefixed = (arrondissement * 100 + value).astype("string").str.zfill(4) + digits[1].fillna("")
@@ -147,7 +153,18 @@ def parse_bureau_codes(raw: pd.Series) -> pd.DataFrame:
     ``label`` (``Bureau n°12 - École Jules Ferry``, ``BV 12``, ``Bureau 0012``),
     where the number follows the word *bureau*, *BV* or *BdV*. ``number`` is
     canonical (4 digits and an optional letter); values of no form give NA.
+    Each distinct value is read once.
     """
+    text = raw.astype("string")
+    distinct = pd.Series(text.dropna().unique(), dtype="string")
+    parsed = _parse_distinct(distinct)
+    position = pd.Index(distinct).get_indexer(text) if len(distinct) else np.full(len(raw), -1)
+    taken = parsed.reindex(position)
+    taken.index = raw.index
+    return taken.astype("string")
+
+
+def _parse_distinct(raw: pd.Series) -> pd.DataFrame:
     text = _code_text(raw)
     key = text.str.upper().str.extract(_KEY_PATTERN)
     key_number = _number_of(key["rest"])
@@ -224,7 +241,7 @@ def in_area(commune: pd.Series, areas: list[str]) -> pd.Series:
     (``04``, ``2A``, ``971``) matches every commune of the département.
     """
     commune = commune.astype("string")
-    parents = commune.map(plm_parent, na_action="ignore").astype("string")
+    parents = plm_parents(commune)
     mask = commune.isin(areas) | parents.isin(areas)
     for area in areas:
         if len(area) in (2, 3):

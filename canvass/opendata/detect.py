@@ -2,7 +2,8 @@
 
 A field organiser drops the files of a commune into one folder; this module
 sorts them into kinds (bureaux, results, IRIS, census, streets, addresses…)
-without reading them whole. Files it does not recognise are listed with the
+without reading them whole. Vector layers are told by the values of their
+attributes (bureau codes, commune codes), whatever their column names. Files it does not recognise are listed with the
 reason, never silently used. Any file's kind can be forced by the caller.
 """
 
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 import pyogrio
 
 from canvass.errors import InputDataError
-from canvass.opendata import bureaux as bureaux_module
+from canvass.opendata import sniff
 from canvass.opendata._io import sniff_separator
 
 KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets", "teams")
@@ -27,7 +28,6 @@ VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".topojson", ".fgb")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 STREET_SUFFIXES = (".osm", ".pbf", ".graphml", ".gml", ".o5m")
 IRIS_CODE_COLUMNS = ("DCOMIRIS", "CODE_IRIS", "code_iris", "iris_code")
-COMMUNE_CODE_COLUMNS = ("code_insee", "INSEE_COM", "insee_com", "codgeo", "CODGEO", "code_commune")
 
 
 @dataclass(frozen=True)
@@ -109,27 +109,31 @@ def _is_sidecar(path: Path) -> bool:
 
 
 def _classify_vector(path: Path) -> InputFile:
+    """Tell a vector layer's kind from its geometry and the values of its attributes.
+
+    IRIS layers are told by their code column; a layer of areas whose values
+    hold bureau codes (:func:`sniff.find_bureau_columns`) is a bureau layer; one
+    whose values hold INSEE commune codes is a layer of commune contours.
+    """
     info = pyogrio.read_info(path)
     fields = [str(field) for field in info["fields"]]
     geometry = str(info.get("geometry_type") or "")
     lowered = {field.lower() for field in fields}
     if any(column.lower() in lowered for column in IRIS_CODE_COLUMNS):
         return InputFile(path, "iris")
-    if _has_bureau_columns(fields):
-        return InputFile(path, "bureaux")
-    if "Polygon" in geometry and any(column.lower() in lowered for column in COMMUNE_CODE_COLUMNS):
+    areas = "Polygon" in geometry or geometry in ("Unknown", "")
+    attributes = pyogrio.read_dataframe(path, read_geometry=False, max_features=sniff.SAMPLE_ROWS)
+    try:
+        found = sniff.find_bureau_columns(attributes, require_commune=False)
+    except InputDataError as error:
+        why_not = f"no column reads as bureau codes ({error.where})"
+    else:
+        if areas:
+            return InputFile(path, "bureaux")
+        why_not = f"{found.describe()}, but its features are {geometry} (polling places?), not areas"
+    if areas and sniff.find_commune_columns(attributes):
         return InputFile(path, "contours")
-    return InputFile(path, "ignore", reason=f"a {geometry or 'vector'} layer without bureau, IRIS or commune codes")
-
-
-def _has_bureau_columns(fields: list[str]) -> bool:
-    lowered = {field.lower() for field in fields}
-    has = lambda name: name.lower() in lowered  # noqa: E731
-    if any(has(column) for column in bureaux_module.KEY_COLUMNS):
-        return True
-    if any(has(a) and has(b) for a, b in bureaux_module.PAIR_COLUMNS):
-        return True
-    return all(has(column) for column in bureaux_module.PARIS_COLUMNS) or has("uniq_bdv")
+    return InputFile(path, "ignore", reason=f"a {geometry or 'vector'} layer without IRIS or commune codes: {why_not}")
 
 
 def _classify_json(path: Path) -> InputFile:

@@ -17,11 +17,12 @@ from canvass.opendata import codes
 from canvass.opendata._geo import read_vector
 from canvass.opendata.addresses import read_ban, read_reu
 from canvass.opendata.bureaux import bureaux_from_reu, communes_mask, read_bureaux
-from canvass.opendata.detect import COMMUNE_CODE_COLUMNS, InputFile, classify_folder
+from canvass.opendata.detect import VECTOR_SUFFIXES, InputFile, classify_folder
 from canvass.opendata.insee import read_census, read_filosofi_grid, read_iris
 from canvass.opendata.osm import read_streets
 from canvass.opendata.results import read_results
 from canvass.opendata.schemas import ADDRESS_COLUMNS, IRIS_COLUMNS, RESULTS_COLUMNS, SEGMENT_COLUMNS
+from canvass.opendata.sniff import commune_text, find_commune_columns
 from canvass.territory import doors
 from canvass.territory.model import Territory
 
@@ -110,7 +111,9 @@ def _read_bureaux(by_kind: dict, communes: tuple[str, ...], addresses: gpd.GeoDa
         except InputDataError as error:
             if "no bureau of commune" not in error.what and "not their commune" not in error.what:
                 raise
-            meta["ignored"].append({"path": str(item.path), "reason": error.what})
+            # The communes the layer does hold are the user's best clue: keep them in the reason.
+            held = f" (values: {', '.join(map(str, error.codes[:8]))}{' …' if len(error.codes) > 8 else ''})" if error.codes else ""
+            meta["ignored"].append({"path": str(item.path), "reason": error.what + held})
     if len(layers) > 1:
         # Several vintages of contours: keep the one the results join best, say which and why.
         result_keys = set(results["bureau_id"])
@@ -125,9 +128,12 @@ def _read_bureaux(by_kind: dict, communes: tuple[str, ...], addresses: gpd.GeoDa
         return bureaux
     reu = addresses[addresses["source"] == "REU"] if len(addresses) else addresses
     if len(reu) == 0:
+        layers = [item for item in meta["ignored"] if _is_vector(item["path"])]
         raise InputDataError(
             f"no bureau polygons and no REU address extract for commune {', '.join(communes)}",
-            hint="add the bureaux de vote contours (GeoJSON, GeoPackage, shapefile) or INSEE's REU geolocated addresses to the folder",
+            where="; ".join(f"{Path(item['path']).name} ignored: {item['reason']}" for item in layers) or "the folder holds no vector layer",
+            hint="add the bureaux de vote contours (GeoJSON, GeoPackage, shapefile) or INSEE's REU geolocated addresses to the folder; "
+            "a layer ignored above can be forced with --file bureaux=<path> to see the full error",
         )
     contours = _read_contours(by_kind)
     bureaux = bureaux_from_reu(reu, contours)
@@ -147,8 +153,15 @@ def _read_contours(by_kind: dict) -> gpd.GeoDataFrame:
     frames = []
     for item in by_kind.get("contours", []):
         raw = read_vector(item.path)
-        column = next(c for c in raw.columns if c in COMMUNE_CODE_COLUMNS or c.lower() in COMMUNE_CODE_COLUMNS)
-        frames.append(gpd.GeoDataFrame({"commune": codes.normalise_commune(raw[column])}, geometry=raw.geometry.values, crs=METRIC_CRS))
+        columns = find_commune_columns(raw)
+        if not columns:
+            raise InputDataError(
+                "no column of INSEE commune codes in this contour layer",
+                source=item.path,
+                where=f"columns: {', '.join(map(str, raw.columns[:15]))}",
+                hint="commune contours need the 5-character INSEE code of each commune (e.g. 29039)",
+            )
+        frames.append(gpd.GeoDataFrame({"commune": commune_text(raw[columns[0]])}, geometry=raw.geometry.values, crs=METRIC_CRS))
     if not frames:
         raise InputDataError(
             "REU address points need commune contours to build bureau cells",
@@ -290,6 +303,12 @@ def _registered_per_bureau(bureaux: gpd.GeoDataFrame, results: pd.DataFrame) -> 
         from_results = bureaux[["bureau_id"]].merge(latest[["bureau_id", "n_registered"]], how="left")["n_registered"].to_numpy(dtype=float)
         registered = np.where(np.isnan(from_results), registered, from_results)
     return np.nan_to_num(registered)
+
+
+def _is_vector(path: str) -> bool:
+    """Whether a path names a vector layer (the files that could have held bureau polygons)."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    return any(name.endswith(suffix) for suffix in VECTOR_SUFFIXES + (".json",))
 
 
 def _lenient(reader, item: InputFile, communes: tuple[str, ...]):

@@ -84,7 +84,7 @@ def test_bureaux_built_from_reu_hold_their_points(commune, n):
         ("bureaux_no_code_column.geojson", InputDataError, "no bureau code column found"),
         ("bureaux_all_null_geometry.geojson", InputDataError, "every geometry is null or empty"),
         ("bureaux_points_not_polygons.geojson", InputDataError, "expected polygons, found Point"),
-        ("bureaux_bad_codes.geojson", InputDataError, "bureau codes are not of a known form(.|\n)*bureau-un"),
+        ("bureaux_bad_codes.geojson", InputDataError, "no bureau code column found(.|\n)*CODE_BV=29019-bureau-un"),
         ("empty_file.geojson", InputDataError, "the file is empty"),
         ("does_not_exist.geojson", InputDataError, "file not found"),
     ],
