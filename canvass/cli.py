@@ -1,7 +1,8 @@
 """Command line: one subcommand per action of the app.
 
     canvass demo                      generate the demo commune, build it, print its report
-    canvass build FOLDER --commune CODE --out FILE
+    canvass build FOLDER --commune CODE --out FILE     (or: canvass build --commune CODE --fetch [--out FILE])
+    canvass fetch --commune CODE|NAME --out FOLDER [--elections 2024_legi ...] [--offline] [--catalogue FILE] [--cache DIR]
     canvass report FILE [--json]
     canvass score TERRITORY --strategy mobilisation --camp gauche --out scores.gpkg
     canvass backtest TERRITORY --from 2022_legi --to 2024_legi --camp 2022_legi=CADALEN --camp 2024_legi=UG
@@ -47,12 +48,42 @@ def _forced_files(specs: list[str]) -> dict[Path, str]:
     return forced
 
 
+def _fetch(args: argparse.Namespace, commune: str, folder: Path, progress) -> int:
+    """Run canvass fetch for one commune; print the summary; 0 when something usable came, else 1."""
+    from canvass.fetch import fetch_commune
+
+    report = fetch_commune(commune, folder, elections=args.elections, catalogue=args.catalogue,
+                           cache_dir=Path(args.cache) if args.cache else None, offline=args.offline, on_progress=progress)
+    print(report.summary(), file=sys.stderr)
+    args.commune = [report.place.code]
+    return 0 if report.usable else 1
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    status = _fetch(args, args.commune, Path(args.out), _ProgressPrinter(args.quiet))
+    print(f"files written to {args.out}; next: canvass build {args.out} --commune {args.commune[0]} --out territory.gpkg", file=sys.stderr)
+    return status
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from canvass.territory.build import build_territory
     from canvass.territory.io import save_territory
     from canvass.territory.report import format_report, territory_report
 
-    territory = build_territory(Path(args.folder), args.commune, forced=_forced_files(args.file), on_progress=_ProgressPrinter(args.quiet))
+    progress = _ProgressPrinter(args.quiet)
+    if args.fetch:
+        if len(args.commune) != 1:
+            raise CanvassError("canvass build --fetch takes one --commune (a code or a name)")
+        from canvass.fetch.cache import default_cache_dir
+
+        folder = Path(args.folder) if args.folder else (Path(args.cache) if args.cache else default_cache_dir()) / "communes" / args.commune[0]
+        if _fetch(args, args.commune[0], folder, progress) != 0:
+            raise CanvassError(f"nothing usable could be fetched for {args.commune[0]}; see the list above")
+        args.folder = str(folder)
+        args.out = args.out or f"{args.commune[0]}.gpkg"
+    elif not (args.folder and args.out):
+        raise CanvassError("canvass build needs FOLDER and --out (or --fetch)")
+    territory = build_territory(Path(args.folder), args.commune, forced=_forced_files(args.file), on_progress=progress)
     save_territory(territory, Path(args.out))
     report = territory_report(territory)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
@@ -269,6 +300,14 @@ def _add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-registered", type=int, default=50, help="suppress figures on fewer registered voters (default 50)")
 
 
+def _add_fetch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--elections", nargs="+", metavar="ELECTION",
+                        help="elections to fetch, e.g. 2022_pres 2024_legi_t1 (default: the last présidentielle, législatives, européennes, municipales)")
+    parser.add_argument("--offline", action="store_true", help="use the download cache only")
+    parser.add_argument("--catalogue", help="TOML catalogue of sources to use instead of the packaged one (also: CANVASS_CATALOGUE)")
+    parser.add_argument("--cache", help="download cache folder (default: CANVASS_CACHE, else ~/.cache/canvass)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="canvass", description="Door-to-door canvassing planner: official open data to street plans.")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
@@ -281,12 +320,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_cmd_demo)
 
     build = commands.add_parser("build", help="build a territory from a folder of official files")
-    build.add_argument("folder", help="folder holding the commune's files (kinds are detected)")
+    build.add_argument("folder", nargs="?", help="folder holding the commune's files (kinds are detected); with --fetch, where to fetch them")
     build.add_argument("--commune", action="append", required=True, help="INSEE code (repeat for several); Paris arrondissement codes such as 75116 work")
-    build.add_argument("--out", required=True, help="territory GeoPackage to write")
+    build.add_argument("--out", help="territory GeoPackage to write (with --fetch, default CODE.gpkg)")
+    build.add_argument("--fetch", action="store_true", help="download the commune's official files first (into FOLDER, else a per-commune cache folder)")
+    _add_fetch_options(build)
     build.add_argument("--file", action="append", default=[], metavar="KIND=PATH", help="force a file's kind (e.g. results:mi2022=res.txt, ignore=old.geojson)")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
     build.set_defaults(handler=_cmd_build)
+
+    fetch = commands.add_parser("fetch", help="download a commune's official open data into a folder for canvass build")
+    fetch.add_argument("--commune", required=True, help="INSEE code (29019, 75116) or name (Brest); an ambiguous name lists the candidates")
+    fetch.add_argument("--out", required=True, help="folder to write the files into")
+    _add_fetch_options(fetch)
+    fetch.set_defaults(handler=_cmd_fetch)
 
     score = commands.add_parser("score", help="score the bureaux and streets of a territory")
     _add_score_options(score)
