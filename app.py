@@ -208,6 +208,8 @@ def page_territory() -> None:
     cols[1].metric("Rues (segments)", report["streets"]["n_segments"])
     cols[2].metric("Portes", f"{report['doors']['n_doors']:.0f}")
     cols[3].metric("Scrutins", len(report["results"]))
+    for message in report.get("alerts", []):
+        st.error(message)
     st.text(format_report(report))
     for message in report["warnings"]:
         st.warning(message)
@@ -256,6 +258,8 @@ def page_priorities() -> None:
         st.error(str(error))
         return
     save_if_changed("strategy", choice)
+    for message in scores.warnings:
+        st.warning(message)
     from canvass.scores.score import displayed
 
     table = displayed(scores.bureaux)
@@ -361,7 +365,13 @@ def page_plan() -> None:
     territory = territory_at(*key)
     strategy, _ = document("strategy", {"strategy": "mobilisation", "camp": ["gauche"], "decay": 0.5, "census_weight": 0.0})
     scores_key = (*key, strategy["strategy"], tuple(strategy["camp"]), strategy["decay"], strategy["census_weight"])
-    scores = scores_for(*scores_key)
+    try:
+        scores = scores_for(*scores_key)
+    except CanvassError as error:
+        st.error(f"Priorités impossibles à calculer : {error}. Changez le camp sur la page Priorités.")
+        return
+    for message in scores.warnings:
+        st.warning(message)
     field, _ = document("field_done", [])
     adjust, _ = document("adjustments", {"locked": {}, "forbidden": []})
     seconds = st.slider("Durée du calcul (secondes)", 5, 120, 20, 5, key="time_limit")

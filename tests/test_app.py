@@ -219,3 +219,27 @@ def test_meeting_place_picked_on_the_map_joins_the_choices(data):
     at.run()
     columns = json.loads(at.dataframe[0].proto.columns)  # the teams table now offers the picked place
     assert crossroads["name"] in columns["rendez_vous"]["type_config"]["options"]
+
+
+def test_brest_camp_without_candidate_in_an_election_shows_a_note_not_a_traceback(data):
+    """Brest's P2017 second round has no left candidate: Priorités and Plan show the skipped election, never a traceback."""
+    from tests.helpers import real
+
+    at = logged_in("Territoire")
+    at.radio(key="territory_source").set_value("Dossier de fichiers officiels").run()
+    at.text_input(key="folder").input(str(real("brest")))
+    at.text_input(key="commune").input("29019")
+    at.button(key="import").click().run()
+    assert not at.exception, at.exception
+    assert any(message.value.startswith("AUCUNE RUE") for message in at.error)
+    at.sidebar.radio(key="page").set_value("Priorités").run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == 104
+    assert any(w.value.startswith("Scrutin 2017_pres ignoré : le camp « gauche » n’y a aucun candidat") for w in at.warning)
+    at.text_input(key="camp").input("MELENCHON").run()
+    assert not at.exception, at.exception
+    assert "aucun candidat dans les scrutins du territoire" in at.error[0].value
+    at.text_input(key="camp").input("gauche").run()
+    at.sidebar.radio(key="page").set_value("Plan").run()
+    assert not at.exception, at.exception
+    assert any("2017_pres ignoré" in w.value for w in at.warning)

@@ -72,6 +72,7 @@ def score_territory(
     skipped = tuple(bureaux.attrs.get("skipped_elections", ()))
     known = bureaux.index.isin(territory.bureaux["bureau_id"])
     bureaux = bureaux[known]
+    bureaux.attrs = {}  # what was skipped is kept on TerritoryScores, not carried along by every copy of the table
     if "share_camp" in models:
         # Bureaux voting for the camp well below what their census profile predicts: worth a visit to understand.
         flags = models["share_camp"].flags.reindex(bureaux.index).fillna(False).astype(bool)
