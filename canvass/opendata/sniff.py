@@ -215,10 +215,10 @@ def _score(keys, column, communes, one_row_per_bureau, share, is_single, form, f
     in_area = float(_in_communes(valid, communes).mean()) if communes else 1.0
     hinted = bool(_BUREAU_HINT.search(str(column)))
     # A bare 1..n integer with no commune beside it is as likely an identifier as a bureau number.
-    evidence = 1.0 if (not is_single or hinted or formatted) else 0.6
+    evidence = 1.0 if (not is_single or hinted or formatted) else 0.4
     # The communes asked only break ties: a file read right may hold none of them (then the
     # selection says which communes it holds), and the single commune asked matches trivially.
-    score = share * uniqueness * density * evidence
+    score = share * uniqueness * density**2 * evidence
     score += 0.02 * hinted + 0.01 * in_area + {"key": 0.03, "number": 0.0, "label": -0.01}.get(form, 0.0) + (0.0 if is_single else 0.02)
     detail = f"{share:.0%} read, {uniqueness:.0%} unique, numbering density {density:.0%}" + (f", {in_area:.0%} in the communes asked" if communes else "")
     return score, detail
