@@ -1,15 +1,19 @@
 """Progress of the field work, from the field log (:meth:`canvass.campaign.store.Store.field_log`).
 
 Pure functions over DataFrames: the log (one row per session, team and
-segment with ``doors_knocked``, ``doors_opened`` and outcome counts), the plan's
-steps and the territory's segments. Figures returned:
+planning unit with ``doors_knocked``, ``doors_opened`` and outcome counts), the
+plan's steps and the territory's segments or planning units. The log's
+``segment_id`` column names planning units (:mod:`canvass.plan.units`: a block
+of a street, a building, or a whole segment, which keeps the segment's id); a
+log written before units existed names segments, and a segment logged as done
+counts all its blocks done. Figures returned:
 
 - ``doors_planned`` (or ``doors`` for a bureau: every door of its streets),
   ``doors_knocked``, ``doors_opened``;
 - ``contact_rate`` = opened / knocked (NaN when nothing was knocked yet);
 - ``coverage`` = knocked / planned (NaN when nothing was planned);
-- ``segments_done`` (a segment with any field entry, whoever logged it) and
-  ``segments_left``;
+- ``segments_done`` (a unit with any field entry, whoever logged it, or whose
+  segment was logged whole) and ``segments_left``;
 - the outcome counts summed (:data:`canvass.campaign.store.OUTCOMES`).
 """
 
@@ -24,19 +28,29 @@ import pandas as pd
 from canvass.campaign.store import OUTCOMES
 from canvass.errors import DataQualityWarning, InputDataError
 from canvass.plan.result import Plan
+from canvass.plan.units import is_block_id, parent_segments
 
 LOG_COLUMNS = ("team", "segment_id", "doors_knocked", "doors_opened")
 """Columns a field log needs; outcome columns are optional (0 when absent)."""
 
 
 def plan_steps(plan: Plan) -> pd.DataFrame:
-    """One row per step of the plan: ``team``, ``order``, ``segment_id``, ``n_doors``."""
+    """One row per step of the plan: ``team``, ``order``, ``segment_id`` (the unit), ``label``, ``n_doors``."""
     rows = [
-        {"team": walk.team, "order": order, "segment_id": step.segment_id, "n_doors": step.n_doors}
+        {"team": walk.team, "order": order, "segment_id": step.segment_id, "label": getattr(step, "label", "") or step.street_name,
+         "n_doors": step.n_doors}
         for walk in plan.walks
         for order, step in enumerate(walk.steps, start=1)
     ]
-    return pd.DataFrame(rows, columns=["team", "order", "segment_id", "n_doors"])
+    return pd.DataFrame(rows, columns=["team", "order", "segment_id", "label", "n_doors"])
+
+
+def done_units(unit_ids: Iterable[int], logged: Iterable[int]) -> np.ndarray:
+    """Which of ``unit_ids`` are done: logged by their own id, or their whole segment logged (an older log)."""
+    units = np.asarray(list(unit_ids), dtype=np.int64)
+    logged = np.asarray(sorted({int(i) for i in logged}), dtype=np.int64)
+    whole_segments = logged[~is_block_id(logged)]
+    return np.isin(units, logged) | np.isin(parent_segments(units), whole_segments)
 
 
 def progress_by_team(log: pd.DataFrame, plan_table: pd.DataFrame | Plan, *, session: str | None = None) -> pd.DataFrame:
@@ -64,13 +78,10 @@ def progress_by_team(log: pd.DataFrame, plan_table: pd.DataFrame | Plan, *, sess
     steps = plan_steps(plan_table) if isinstance(plan_table, Plan) else plan_table
     _require(steps, ("team", "segment_id", "n_doors"), "plan table")
     log = _prepare(log, session)
-    done = set(log["segment_id"])
     steps = steps.assign(team=steps["team"].astype(str), segment_id=steps["segment_id"].astype("int64"))
-    planned = steps.groupby("team", sort=False).agg(
-        segments_planned=("segment_id", "nunique"),
-        doors_planned=("n_doors", "sum"),
-        segments_done=("segment_id", lambda ids: len(set(ids) & done)),
-    )
+    planned = steps.groupby("team", sort=False).agg(segments_planned=("segment_id", "nunique"), doors_planned=("n_doors", "sum"))
+    unique = steps.drop_duplicates(["team", "segment_id"])
+    planned["segments_done"] = pd.Series(done_units(unique["segment_id"], log["segment_id"]), index=unique.index).groupby(unique["team"]).sum()
     knocked = log.groupby("team", sort=False)[["doors_knocked", "doors_opened", *OUTCOMES]].sum()
     teams = list(planned.index) + [team for team in knocked.index if team not in planned.index]
     table = pd.DataFrame(index=pd.Index(teams, name="team"))
@@ -86,21 +97,35 @@ def progress_by_team(log: pd.DataFrame, plan_table: pd.DataFrame | Plan, *, sess
 
 
 def progress_by_bureau(log: pd.DataFrame, segments: pd.DataFrame, *, session: str | None = None) -> pd.DataFrame:
-    """Per bureau: its segments and doors, how many were done, knocked, opened, contact rate and coverage.
+    """Per bureau: its segments (or units) and doors, how many were done, knocked, opened, contact rate and coverage.
 
     ``segments`` are the territory's street segments (``segment_id``,
-    ``bureau_id``, ``n_doors``). Log entries on segments that are not in
-    ``segments`` are left out with a :class:`~canvass.errors.DataQualityWarning`
-    (another territory's log?). Segments without a bureau are grouped under a
-    missing ``bureau_id``.
+    ``bureau_id``, ``n_doors``), or the planning units
+    (:func:`canvass.plan.units.planning_units`, with ``unit_id``): then each
+    unit counts, and a segment logged whole marks all its units done. On plain
+    segments, entries on a block count for its segment, which is done once any
+    of its blocks is. Log entries on segments that are not in ``segments`` are
+    left out with a :class:`~canvass.errors.DataQualityWarning` (another
+    territory's log?). Segments without a bureau are grouped under a missing
+    ``bureau_id``.
     """
     _require(segments, ("segment_id", "bureau_id", "n_doors"), "segments")
     log = _prepare(log, session)
+    logged = set(log["segment_id"])
+    by_unit = "unit_id" in segments.columns
     frame = pd.DataFrame({
-        "segment_id": segments["segment_id"].astype("int64").to_numpy(),
+        "segment_id": segments["unit_id" if by_unit else "segment_id"].astype("int64").to_numpy(),
         "bureau_id": segments["bureau_id"].astype("string").to_numpy(),
         "n_doors": segments["n_doors"].astype("float64").to_numpy(),
     })
+    if by_unit:
+        # An entry on a segment logged whole goes to its first unit; all its units are done.
+        first_unit = pd.Series(frame["segment_id"].to_numpy(), index=segments["segment_id"].astype("int64").to_numpy())
+        first_unit = first_unit[~first_unit.index.duplicated()]
+        whole = ~log["segment_id"].isin(frame["segment_id"]) & log["segment_id"].isin(first_unit.index)
+        log = log.assign(segment_id=np.where(whole, first_unit.reindex(log["segment_id"]).to_numpy(), log["segment_id"]))
+    else:
+        log = log.assign(segment_id=parent_segments(log["segment_id"]))
     unknown = sorted(set(log["segment_id"]) - set(frame["segment_id"]))
     if unknown:
         warnings.warn(
@@ -111,7 +136,7 @@ def progress_by_bureau(log: pd.DataFrame, segments: pd.DataFrame, *, session: st
         )
     per_segment = log.groupby("segment_id")[["doors_knocked", "doors_opened", *OUTCOMES]].sum()
     frame = frame.join(per_segment, on="segment_id")
-    frame["done"] = frame["segment_id"].isin(per_segment.index)
+    frame["done"] = done_units(segments["unit_id"], logged) if by_unit else frame["segment_id"].isin(per_segment.index)
     table = frame.groupby("bureau_id", dropna=False, sort=True).agg(
         segments=("segment_id", "nunique"),
         segments_done=("done", "sum"),
@@ -128,10 +153,13 @@ def progress_by_bureau(log: pd.DataFrame, segments: pd.DataFrame, *, session: st
 
 
 def remaining_segments(segments: pd.DataFrame, log: pd.DataFrame | Iterable[int]) -> pd.DataFrame:
-    """The segments with no field entry yet (same type and columns as ``segments``): what the next session can plan.
+    """The segments or units with no field entry yet (same type and columns as ``segments``): what the next session can plan.
 
-    ``log`` is the field log, or the done segment ids
-    (:meth:`~canvass.campaign.store.Store.done_segments`).
+    ``log`` is the field log, or the done ids
+    (:meth:`~canvass.campaign.store.Store.done_segments`). On planning units
+    (with ``unit_id``), a unit is left out when it, or its whole segment, was
+    logged; a plain segment is left out only when logged whole (a segment with
+    some blocks done still has work).
     """
     _require(segments, ("segment_id",), "segments")
     if isinstance(log, pd.DataFrame):
@@ -139,6 +167,8 @@ def remaining_segments(segments: pd.DataFrame, log: pd.DataFrame | Iterable[int]
         done = set(log["segment_id"].astype("int64"))
     else:
         done = {int(segment) for segment in log}
+    if "unit_id" in segments.columns:
+        return segments[~done_units(segments["unit_id"], done)]
     return segments[~segments["segment_id"].astype("int64").isin(done)]
 
 

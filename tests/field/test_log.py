@@ -9,8 +9,9 @@ import pytest
 import shapely
 
 from canvass.errors import DataQualityWarning, InputDataError
-from canvass.field.log import plan_steps, progress_by_bureau, progress_by_team, remaining_segments
+from canvass.field.log import done_units, plan_steps, progress_by_bureau, progress_by_team, remaining_segments
 from canvass.plan.result import Plan, Step, TeamWalk
+from canvass.plan.units import unit_ids
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def log():
 def test_plan_steps(plan):
     steps = plan_steps(plan)
     assert steps.to_dict("list") == {"team": ["Nord"] * 3 + ["Sud"] * 2, "order": [1, 2, 3, 1, 2], "segment_id": [1, 2, 3, 4, 5],
-                                     "n_doors": [10.0, 20.0, 30.0, 5.0, 5.0]}
+                                     "label": ["Rue 1", "Rue 2", "Rue 3", "Rue 4", "Rue 5"], "n_doors": [10.0, 20.0, 30.0, 5.0, 5.0]}
 
 
 def test_progress_by_team(log, plan):
@@ -121,3 +122,33 @@ def test_remaining_segments(log, segments):
 def test_missing_columns_are_named(plan):
     with pytest.raises(InputDataError, match="the field log lacks columns doors_opened"):
         progress_by_team(pd.DataFrame({"team": [], "segment_id": [], "doors_knocked": []}), plan)
+
+
+@pytest.fixture
+def units(segments):
+    """Segment 1 left whole; segment 2 cut into blocks 0 and 1 (10 doors each); segment 3 into three blocks of 10 doors."""
+    parent = np.array([1, 2, 2, 3, 3, 3])
+    block = np.array([0, 0, 1, 0, 1, 2])
+    return gpd.GeoDataFrame(
+        {"unit_id": unit_ids(parent, block, np.array([1, 2, 2, 3, 3, 3])), "segment_id": parent, "bureau_id": "29232_0001",
+         "n_doors": [10.0] * 6},
+        geometry=[shapely.LineString([(i, 0), (i + 1, 0)]) for i in range(6)],
+        crs=2154,
+    )
+
+
+def test_blocks_and_an_old_log_naming_segments(units, segments):
+    ids = units["unit_id"].tolist()
+    # Block 0 of segment 2 done this session; segment 3 logged whole by a log written before blocks existed.
+    log = pd.DataFrame({"team": ["Nord", "Nord"], "segment_id": [ids[1], 3], "doors_knocked": [8, 25], "doors_opened": [3, 9]})
+    assert done_units(ids, log["segment_id"]).tolist() == [False, True, False, True, True, True]
+    assert remaining_segments(units, log)["unit_id"].tolist() == [ids[0], ids[2]]
+    # On plain segments, segment 2 still has a block to do: it stays.
+    assert remaining_segments(segments, log)["segment_id"].tolist() == [1, 2, 4, 5, 6]
+    table = progress_by_bureau(log, units).set_index("bureau_id").loc["29232_0001"]
+    assert (table.segments, table.segments_done, table.doors, table.doors_knocked) == (6, 4, 60.0, 33)
+    by_segment = progress_by_bureau(log, segments).set_index("bureau_id").loc["29232_0001"]
+    assert (by_segment.segments_done, by_segment.doors_knocked) == (2, 33)  # a block's entries count for its segment
+    steps = pd.DataFrame({"team": "Nord", "segment_id": ids[1:4], "n_doors": 10.0})
+    nord = progress_by_team(log, steps).set_index("team").loc["Nord"]
+    assert (nord.segments_planned, nord.segments_done, nord.segments_left) == (3, 2, 1)
