@@ -90,12 +90,14 @@ def select_communes(frame: pd.DataFrame, communes: list[str], *, source: Path | 
         return frame
     keep = communes_mask(frame[column], communes)
     if not keep.any():
-        held = sorted(codes.commune_of_key(frame[column].astype("string")).dropna().unique())
+        keys = frame[column].astype("string")
+        held = set(codes.commune_of_key(keys).dropna()) | set(codes.arrondissements_of_keys(keys).dropna())
         raise InputDataError(
             f"no bureau of commune {', '.join(communes)} in this file",
             source=source,
-            codes=held,
-            hint="check the INSEE code (5 characters, e.g. 29019 for Brest; 75116 for Paris 16e); the values are the communes the file holds",
+            codes=sorted(held),
+            hint="check the INSEE code (5 characters, e.g. 29019 for Brest; 75116, 69385 or 13216 for an arrondissement "
+            "of Paris, Lyon or Marseille); the values are the communes and arrondissements the file holds",
         )
     return frame.loc[keep].copy()
 

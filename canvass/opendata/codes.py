@@ -88,6 +88,18 @@ def arrondissement_number(commune: str) -> int | None:
     return None
 
 
+def arrondissements_of_keys(keys: pd.Series) -> pd.Series:
+    """Return the arrondissement code of PLM bureau keys (``69123_0512 -> 69385``), NA elsewhere."""
+    keys = keys.astype("string")
+    commune = commune_of_key(keys)
+    number = pd.to_numeric(keys.str.slice(6, 10), errors="coerce") // 100
+    result = pd.Series(pd.NA, index=keys.index, dtype="string")
+    for parent, arrondissements in PLM_COMMUNES.items():
+        inside = (commune == parent) & number.between(1, len(arrondissements))
+        result = result.mask(inside.fillna(False), (number + arrondissements.start - 1).astype("Int64").astype("string"))
+    return result
+
+
 def normalise_bureau(raw: pd.Series, *, source: str | None = None, column: str | None = None) -> pd.Series:
     """Normalise bureau numbers to 4 digits plus an optional letter.
 

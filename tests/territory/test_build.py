@@ -3,11 +3,14 @@
 import json
 import shutil
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 
 from canvass.cli import main
 from canvass.errors import InputDataError
+from canvass.opendata import codes
 from canvass.territory.build import build_territory
 from canvass.territory.io import load_territory, save_territory
 from canvass.territory.report import street_length_per_bureau, territory_report
@@ -128,6 +131,63 @@ def test_folder_without_bureaux(tmp_path):
     shutil.copy(DATA / "ban_latin1_encoding.csv", tmp_path / "adresses-29019.csv")  # addresses, but no bureaux
     with pytest.raises(InputDataError, match="no bureau polygons and no REU address extract"):
         build_territory(tmp_path, ["29019"])
+
+
+def _plm_layer(folder, columns: dict, n: int, *, lon: float, lat: float):
+    """A bureau layer of ``n`` squares with the given code columns, under names no publisher used."""
+    squares = [shapely.box(lon + i * 0.004, lat, lon + (i + 1) * 0.004, lat + 0.004) for i in range(n)]
+    folder.mkdir(exist_ok=True)
+    gpd.GeoDataFrame(columns | {"Lieu": [f"École {i}" for i in range(n)]}, geometry=squares, crs="EPSG:4326").to_file(folder / "decoupage.geojson")
+    return folder
+
+
+# Each city's layer is keyed by the commune, as the Ministry and the data.gouv contours are; bureau numbers
+# are AABB (arrondissement, bureau). Selecting an arrondissement keeps its AAxx bureaux.
+PLM_LAYERS = {
+    "lyon": ({"Référence": ["69123_0101", "69123_0102", "69123_0501", "69123_0502", "69123_0503", "69123_0901"]}, 4.83, 45.76, "69385", ["69123_0501", "69123_0502", "69123_0503"]),
+    "marseille": ({"COM": ["13055"] * 5, "Num": ["101", "1601", "1602", "0901", "1603"]}, 5.37, 43.30, "13216", ["13055_1601", "13055_1602", "13055_1603"]),
+    "paris": ({"ident": ["75056_1601", "75056_1602", "75056_0101", "75056_2001"]}, 2.27, 48.86, "75116", ["75056_1601", "75056_1602"]),
+}
+
+
+@pytest.mark.parametrize("city", list(PLM_LAYERS))
+def test_arrondissement_selects_its_bureaux(tmp_path, city):
+    columns, lon, lat, arrondissement, expected = PLM_LAYERS[city]
+    folder = _plm_layer(tmp_path / city, columns, len(next(iter(columns.values()))), lon=lon, lat=lat)
+    territory = build_territory(folder, [arrondissement])
+    assert sorted(territory.bureaux["bureau_id"]) == expected
+    # The whole city keeps every bureau.
+    assert len(build_territory(folder, [codes.plm_parent(arrondissement)]).bureaux) == len(next(iter(columns.values())))
+
+
+def test_missing_arrondissement_says_which_ones_the_layer_holds(tmp_path):
+    columns, lon, lat, _, _ = PLM_LAYERS["lyon"]
+    folder = _plm_layer(tmp_path / "lyon", columns, 6, lon=lon, lat=lat)
+    with pytest.raises(InputDataError, match=r"no bureau polygons(.|\n)*decoupage.geojson ignored: no bureau of commune 69386 in this file \(values: 69123, 69381, 69385, 69389\)"):
+        build_territory(folder, ["69386"])
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"Code géographique": ["29061"] * 6, "numéro": [1, 2, 3, 4, 5, 6]},
+        {"LIBELLÉ": ["Bureau n°1 – Mairie", "BV 2", "Bureau 0003", "Bureau n° 4 - Salle", "BV 5", "bureau 6"]},
+        {"CODE": ["29061-1", "29061-2", "29061-3", "29061-4", "29061-5", "29061-6"]},
+    ],
+)
+def test_unseen_bureau_layer_builds_with_real_results(tmp_path, columns):
+    """A bureau layer named and spelled like no known publisher joins the real Gouesnou results."""
+    folder = _plm_layer(tmp_path / "gouesnou", columns, 6, lon=-4.47, lat=48.45)
+    shutil.copy(real("brest/2017-presidentielle-2_par_bureau_large_brest_gouesnou_plougastel.csv"), folder)
+    report = territory_report(build_territory(folder, ["29061"]))
+    assert report["bureaux"]["n"] == 6
+    assert _section(report, "2017_pres", 2)["bureaux_with_results"] == "6/6"
+
+
+def test_ignored_layers_are_named_when_no_bureau_is_found(tmp_path):
+    folder = _plm_layer(tmp_path / "x", {"fid": [1, 2, 3]}, 3, lon=-4.47, lat=48.45)
+    with pytest.raises(InputDataError, match=r"no bureau polygons(.|\n)*decoupage.geojson ignored: a Polygon layer without IRIS or commune codes: no column reads as bureau codes"):
+        build_territory(folder, ["29061"])
 
 
 def test_unknown_forced_kind(tmp_path):
