@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from canvass.errors import InputDataError
 from canvass.fetch.cache import Cache, cache_key, copy_to
 from canvass.fetch.catalogue import Place
-from canvass.fetch.extract import extract_parquet, filter_csv, filter_geojson, largest_table, same_value
+from canvass.fetch.extract import extract_parquet, filter_csv, filter_geojson, largest_table
 from canvass.fetch.http import FetchError, RangeFile
 
 KIND_WORDS = {"pres": "presidentielle", "legi": "legislatives", "euro": "europeennes", "muni": "municipales",
