@@ -18,6 +18,7 @@ import json
 import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from canvass.errors import CanvassError
@@ -140,11 +141,16 @@ def _score_params(args: argparse.Namespace):
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from canvass.scores.camps import CampWarning
     from canvass.scores.score import displayed, score_territory, write_scores
     from canvass.territory.io import load_territory
 
     territory = load_territory(Path(args.territory))
-    scores = score_territory(territory, _score_params(args), seed=args.seed, on_progress=_ProgressPrinter(args.quiet))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CampWarning)  # printed once below, as a sentence
+        scores = score_territory(territory, _score_params(args), seed=args.seed, on_progress=_ProgressPrinter(args.quiet))
+    for message in scores.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     write_scores(scores, territory, Path(args.out))
     shown = displayed(scores.bureaux).head(args.top)
     print(f"{args.strategy}, camp {scores.params.camp.describe() or '(none)'}; {len(scores.bureaux)} bureaux, best first:")
