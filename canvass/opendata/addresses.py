@@ -19,16 +19,17 @@ import pandas as pd
 from canvass.crs import METRIC_CRS, WEB_CRS
 from canvass.errors import InputDataError
 from canvass.opendata import codes
-from canvass.opendata._io import read_text_table, require_columns, to_number
+from canvass.opendata._io import first_match, read_text_table, require_columns, to_number
 from canvass.opendata.bureaux import communes_mask
 from canvass.opendata.schemas import ADDRESS_COLUMNS
+from canvass.opendata.sniff import SAMPLE_ROWS, bureau_keys, commune_text, find_bureau_columns, find_commune_columns, find_coordinate_columns
 
-BAN_COLUMNS = ("id", "numero", "nom_voie", "code_insee", "lon", "lat")
-"""Columns of the BAN "adresses-<département>.csv" files used here."""
-BAL_COLUMNS = ("cle_interop", "numero", "voie_nom", "commune_insee", "long", "lat")
-"""Columns of the Base Adresse Locale (BAL 1.3/1.4) files used here."""
-REU_COLUMNS = ("id_brut_bv_reu", "code_commune_ref", "longitude", "latitude", "nb_adresses")
-"""Columns of INSEE's "bureaux de vote et adresses de leurs électeurs" geolocated table."""
+BAN_COLUMNS = ("id", "numero", "nom_voie")
+"""Columns of the BAN "adresses-<département>.csv" files read by name; the commune and coordinates are found by value."""
+BAL_COLUMNS = ("cle_interop", "numero", "voie_nom")
+"""The same for Base Adresse Locale (BAL 1.3/1.4) files."""
+COUNT_COLUMNS = ("nb_adresses", "nombre_adresses", "n_adresses")
+"""Addresses sharing a REU point (optional: 1 each without it)."""
 
 
 def read_ban(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDataFrame:
@@ -41,19 +42,30 @@ def read_ban(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDat
     """
     path = Path(path)
     raw = read_text_table(path)
+    communes = list(communes or [])
     if "cle_interop" in raw.columns:
         require_columns(raw, BAL_COLUMNS, source=path, layout="Base Adresse Locale")
-        raw = raw.rename(columns={"cle_interop": "id", "voie_nom": "nom_voie", "commune_insee": "code_insee", "long": "lon", "suffixe": "rep"})
+        raw = raw.rename(columns={"cle_interop": "id", "voie_nom": "nom_voie", "suffixe": "rep"})
     else:
         require_columns(raw, BAN_COLUMNS, source=path, layout="BAN adresses")
-    commune = codes.normalise_commune(raw["code_insee"])
+    sample = raw.head(SAMPLE_ROWS)
+    commune_columns = find_commune_columns(sample, communes)
+    if not commune_columns:
+        raise InputDataError(
+            "no column of INSEE commune codes",
+            source=path,
+            where=f"columns: {', '.join(map(str, raw.columns[:15]))}",
+            hint="an address file needs the 5-character INSEE code of each address's commune (e.g. 29019)",
+        )
+    lon, lat = _coordinates(sample, path)
+    commune = commune_text(raw[commune_columns[0]])
     housenumber = raw["numero"].astype("string")
     if "rep" in raw.columns:
         housenumber = housenumber.str.cat(raw["rep"].astype("string").fillna(""), sep="")
     frame = _points(
         raw,
-        lon="lon",
-        lat="lat",
+        lon=lon,
+        lat=lat,
         source=path,
         columns={
             "address_id": raw["id"].astype("string"),
@@ -71,33 +83,62 @@ def read_ban(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDat
 def read_reu(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDataFrame:
     """Read INSEE's geolocated REU extract: address points tagged with their bureau de vote.
 
-    ``n_addresses`` is ``nb_adresses`` (addresses sharing the point).
+    The bureau key, commune and coordinate columns are found by their values
+    (:mod:`canvass.opendata.sniff`); ``n_addresses`` is the count of addresses
+    sharing the point (``nb_adresses``), 1 when the file has no such column.
 
     Raises
     ------
     InputDataError
-        Missing columns, bad bureau keys or coordinates, or no point in the communes asked.
+        No bureau or coordinate column, bad bureau keys or coordinates, or no point in the communes asked.
     """
     path = Path(path)
     raw = read_text_table(path)
-    require_columns(raw, REU_COLUMNS, source=path, layout="REU adresses géolocalisées")
-    bureau_id = codes.split_bureau_key(raw["id_brut_bv_reu"], source=str(path), column="id_brut_bv_reu")
+    communes = list(communes or [])
+    # A spread sample: REU files are sorted by bureau, and their head holds only the first ones.
+    sample = raw.sample(n=min(len(raw), SAMPLE_ROWS), random_state=0).sort_index()
+    found = find_bureau_columns(sample, communes, one_row_per_bureau=False, source=str(path))
+    bureau_id = bureau_keys(raw, found)
+    bad = bureau_id.isna() & raw[found.bureau].notna()
+    if bad.any():
+        raise InputDataError(
+            f"{int(bad.sum())} bureau keys are not of a known form",
+            source=path,
+            where=f"column {found.bureau!r}",
+            codes=raw.loc[bad, found.bureau].unique(),
+            hint="expected keys such as 29039_1 (INSEE commune code, underscore, bureau number)",
+        )
+    lon, lat = _coordinates(sample, path)
+    commune_columns = [column for column in find_commune_columns(sample, communes) if column != found.bureau]
+    count = first_match(list(raw.columns), COUNT_COLUMNS)
     frame = _points(
         raw,
-        lon="longitude",
-        lat="latitude",
+        lon=lon,
+        lat=lat,
         source=path,
         columns={
             "address_id": pd.Series(np.arange(len(raw)).astype(str), index=raw.index, dtype="string"),
-            "commune": codes.normalise_commune(raw["code_commune_ref"]),
+            "commune": commune_text(raw[commune_columns[0]]) if commune_columns else codes.commune_of_key(bureau_id),
             "bureau_id": bureau_id,
             "street_name": pd.Series(pd.NA, index=raw.index, dtype="string"),
             "housenumber": pd.Series(pd.NA, index=raw.index, dtype="string"),
-            "n_addresses": to_number(raw["nb_adresses"]).fillna(1.0),
+            "n_addresses": to_number(raw[count]).fillna(1.0) if count else 1.0,
             "source": "REU",
         },
     )
     return _select(frame, communes, path, by="bureau_id")
+
+
+def _coordinates(sample: pd.DataFrame, source: Path) -> tuple[str, str]:
+    found = find_coordinate_columns(sample)
+    if found is None:
+        raise InputDataError(
+            "no longitude and latitude columns found",
+            source=source,
+            where=f"columns: {', '.join(map(str, sample.columns[:15]))}",
+            hint="address points need WGS84 decimal degrees in two columns (e.g. -4.486 and 48.390)",
+        )
+    return found
 
 
 def _points(raw: pd.DataFrame, *, lon: str, lat: str, source: Path, columns: dict) -> gpd.GeoDataFrame:

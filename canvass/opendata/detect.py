@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 
 from canvass.errors import InputDataError
-from canvass.opendata import sniff
+from canvass.opendata import codes, sniff
 from canvass.opendata._io import sniff_separator
 
 KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets", "teams")
@@ -176,16 +178,54 @@ def _classify_columns(path: Path, columns: list[str]) -> InputFile:
     names = set(columns)
     if "idcar_200m" in names:
         return InputFile(path, "grid")
-    if "id_brut_bv_reu" in names and "longitude" in names:
-        return InputFile(path, "reu")
-    if {"numero", "nom_voie", "lon", "lat"} <= names or {"cle_interop", "voie_nom", "long", "lat"} <= names:
-        return InputFile(path, "ban")
     if "IRIS" in names:
         return InputFile(path, "census")
     lowered = {name.lower() for name in names}
     if "minutes" in lowered and lowered & {"nom", "name"}:
         return InputFile(path, "teams")
-    return InputFile(path, "ignore", reason="a table whose columns match no known layout")
+    return _classify_points(path, columns)
+
+
+def _classify_points(path: Path, columns: list[str]) -> InputFile:
+    """Tell address tables by their values: WGS84 coordinates plus bureau keys (REU) or commune codes (BAN, BAL)."""
+    sample = _table_sample(path, columns)
+    coordinates = None if sample is None else sniff.find_coordinate_columns(sample)
+    if coordinates is None:
+        return InputFile(path, "ignore", reason="a table whose columns match no known layout (and no longitude/latitude columns)")
+    # Only keys that carry their commune (29039_1) tell REU points from house numbers beside a
+    # commune code; the head of a file sorted by bureau holds too few bureaux to judge more.
+    for column in sample.columns:
+        if codes.parse_bureau_codes(sample[column])["form"].eq("key").fillna(False).mean() >= sniff.MIN_SHARE:
+            return InputFile(path, "reu")
+    if sniff.find_commune_columns(sample):
+        return InputFile(path, "ban")
+    return InputFile(
+        path,
+        "ignore",
+        reason=f"a table whose columns match no known layout (nor address points: {coordinates[0]!r}/{coordinates[1]!r} "
+        "could be coordinates, but no column holds bureau keys such as 29039_1 or INSEE commune codes)",
+    )
+
+
+def _table_sample(path: Path, columns: list[str], rows: int = 2000) -> pd.DataFrame | None:
+    """Read the first rows of a text or Parquet table as strings, or None for other tables."""
+    name = path.name.lower().removesuffix(".gz").removesuffix(".bz2")
+    if name.endswith(".parquet"):
+        batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+        if batch is None:
+            return None
+        frame = batch.to_pandas()
+        text = [column for column in frame.columns if not frame[column].map(lambda value: isinstance(value, bytes)).any()]
+        return frame[text].astype("string")
+    if not name.endswith((".csv", ".txt", ".tsv")):
+        return None
+    lines = _head_text(path, 512 * 1024).splitlines()
+    header = next((index for index, line in enumerate(lines[:12]) if columns and columns[0] in line), 0)
+    text = "\n".join(lines[header : header + rows + 1][:-1] if len(lines) > header + rows + 1 else lines[header:-1] or lines[header:])
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sniff_separator(lines[header]), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
 
 
 def _head_text(path: Path, size: int) -> str:

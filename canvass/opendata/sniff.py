@@ -43,7 +43,7 @@ class BureauColumns:
     ``form`` is how the bureau column spells codes (``key`` ``29039_1``,
     ``number`` ``12``/``0054A``/``16-1``, ``label`` ``Bureau n°12 - École``);
     ``commune`` is the column of commune codes, None when the codes carry their
-    commune or the single commune asked is used (``single``).
+    commune or the single commune asked (``given``) is used (``single``).
     """
 
     bureau: str
@@ -52,6 +52,7 @@ class BureauColumns:
     single: bool
     score: float
     keys: pd.Series = field(repr=False, compare=False)
+    given: str | None = None
 
     def describe(self) -> str:
         """Say in a few words which columns were read, for reports and error messages."""
@@ -125,7 +126,9 @@ def find_bureau_columns(
     """
     communes = [str(code).strip() for code in communes]
     parents = {codes.plm_parent(code) for code in communes}
-    single = communes[0] if len(communes) == 1 and len(communes[0]) == 5 else parents.pop() if len(parents) == 1 and len(communes[0]) == 5 else None
+    single = communes[0] if len(communes) == 1 else parents.pop() if len(parents) == 1 else None
+    if single is not None and not re.fullmatch(COMMUNE_PATTERN, single):
+        single = None  # a département code (04) names no single commune
     commune_columns = find_commune_columns(frame, communes)[:2]
     commune_values = {column: commune_text(frame[column]) for column in commune_columns}
     best: BureauColumns | None = None
@@ -151,7 +154,7 @@ def find_bureau_columns(
             score, detail = _score(keys, column, communes, one_row_per_bureau, share, is_single, form, formatted)
             tried.append((score, f"{column!r}{' with ' + repr(commune_column) if commune_column else ''}: {detail}"))
             if best is None or score > best.score:
-                best = BureauColumns(str(column), commune_column, form, is_single, score, keys)
+                best = BureauColumns(str(column), commune_column, form, is_single, score, keys, single if is_single else None)
     if best is None or best.score < MIN_SCORE:
         raise InputDataError(
             "no bureau code column found",
@@ -170,23 +173,40 @@ def find_bureau_columns(
     return best
 
 
+def bureau_keys(frame: pd.DataFrame, found: BureauColumns) -> pd.Series:
+    """Canonical keys of every row of ``frame`` from the columns found on a sample of it."""
+    parsed = codes.parse_bureau_codes(frame[found.bureau])
+    commune = commune_text(frame[found.commune]) if found.commune else pd.Series(found.given, index=frame.index, dtype="string")
+    return _keys(parsed["commune"].fillna(commune), parsed["number"])
+
+
 def find_coordinate_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
     """Return the (longitude, latitude) columns of a table of WGS84 points in France, or None.
 
     Longitudes of France lie in [-5.5, 10] (metropolitan) and latitudes in
     [41, 51.5]; overseas points are accepted too (any valid degrees) when no
-    metropolitan pair exists. Names break ties (``lon``/``x``, ``lat``/``y``).
+    metropolitan pair exists. Degrees must carry 3 decimals or more (counts and
+    rates carry 2 at most), unless the names say ``lon``/``lat``, which also
+    break ties.
     """
-    numbers = {}
+    numbers, precise = {}, {}
     for column in _value_columns(frame):
         text = frame[column].astype("string").str.strip().str.replace(",", ".", regex=False)
         value = pd.to_numeric(text, errors="coerce")
-        if value.notna().mean() >= MIN_SHARE and (value.dropna() % 1 != 0).mean() > 0.5:
+        # Half the values suffice: the reader then names the rows whose coordinates are not numbers.
+        if value.notna().mean() >= 0.5 and (value.dropna() % 1 != 0).mean() > 0.5:
             numbers[column] = value
+            # Geocoded degrees carry 4 to 8 decimals; counts and rates carry 2 at most.
+            precise[column] = bool((text.str.extract(r"\.(\d+)$")[0].str.len() >= 3).mean() > 0.5)
     for lon_range, lat_range in (((-5.5, 10.0), (41.0, 51.5)), ((-180.0, 180.0), (-90.0, 90.0))):
         lons = [c for c, v in numbers.items() if v.dropna().between(*lon_range).mean() >= MIN_SHARE]
         lats = [c for c, v in numbers.items() if v.dropna().between(*lat_range).mean() >= MIN_SHARE]
-        pairs = [(lon, lat) for lon in lons for lat in lats if lon != lat]
+        pairs = [
+            (lon, lat)
+            for lon in lons
+            for lat in lats
+            if lon != lat and ((precise[lon] and precise[lat]) or (_LON_HINT.search(str(lon)) and _LAT_HINT.search(str(lat))))
+        ]
         if pairs:
             pairs.sort(key=lambda pair: (not _LON_HINT.search(str(pair[0])), not _LAT_HINT.search(str(pair[1]))))
             return pairs[0]

@@ -25,7 +25,7 @@ def test_reu_commune_filter():
 
 
 def test_ban_missing_column():
-    with pytest.raises(InputDataError, match="missing columns for the BAN adresses layout: lat"):
+    with pytest.raises(InputDataError, match="no longitude and latitude columns found"):
         read_ban(DATA / "ban_missing_lat_column.csv")
 
 

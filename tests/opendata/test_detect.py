@@ -7,6 +7,7 @@ import pytest
 import shapely
 
 from canvass.errors import InputDataError
+from canvass.opendata.addresses import read_ban, read_reu
 from canvass.opendata.bureaux import read_bureaux
 from canvass.opendata.detect import classify_file, classify_folder
 from canvass.opendata.sniff import find_bureau_columns, find_commune_columns, find_coordinate_columns
@@ -161,6 +162,34 @@ def test_commune_columns_prefer_the_communes_asked():
     assert find_commune_columns(table) == ["insee", "cp"]
 
 
-def test_coordinate_columns_by_range():
-    table = pd.DataFrame({"a": ["48,39", "48,40"], "b": ["-4,48", "-4,49"], "n": ["1", "2"]})
+def test_coordinate_columns_by_range_and_precision():
+    table = pd.DataFrame(
+        {"taux": ["45,12", "47,50", "44,31"], "a": ["48,390125", "48,401002", "48,395511"], "b": ["-4,481234", "-4,490012", "-4,475501"], "n": ["1", "2", "3"]}
+    )
     assert find_coordinate_columns(table) == ("b", "a")
+    # Rates with two decimals in the range of latitudes are no coordinates.
+    assert find_coordinate_columns(table.drop(columns="a")) is None
+
+
+def test_reu_extract_with_unseen_column_names(tmp_path):
+    """The real REU extract with every column renamed is still told and read by its values."""
+    raw = pd.read_csv(real("concarneau-douarnenez/reu_adresses_geolocalisees_29039_29046_29116.csv"), dtype=str)
+    renamed = raw.rename(columns={"id_brut_bv_reu": "Bureau", "code_commune_ref": "COM", "longitude": "X_WGS", "latitude": "Y_WGS"})
+    path = tmp_path / "extrait.csv"
+    renamed.to_csv(path, sep=";", index=False)
+    assert classify_file(path).kind == "reu"
+    points = read_reu(path, communes=["29046"])
+    assert len(points) == 5_431
+    assert points["bureau_id"].nunique() == 13
+
+
+def test_ban_with_unseen_commune_and_coordinate_names(tmp_path):
+    path = tmp_path / "adresses.csv"
+    path.write_text(
+        "id;numero;rep;nom_voie;cp;insee_commune;Longitude WGS84;Latitude WGS84\n"
+        "29019_0001_00001;1;;Rue de Siam;29200;29019;-4.489012;48.390123\n"
+        "29019_0001_00003;3;bis;Rue de Siam;29200;29019;-4.489112;48.390223\n"
+    )
+    assert classify_file(path).kind == "ban"
+    points = read_ban(path, communes=["29019"])
+    assert points["commune"].tolist() == ["29019", "29019"] and points["housenumber"].tolist() == ["1", "3bis"]
