@@ -102,6 +102,7 @@ def suggest_meeting_places(
     *,
     candidates: str | Iterable[str] = "all",
     done: set | frozenset = frozenset(),
+    problem_options: dict | None = None,
     seed: int = 0,
     on_progress: ProgressCallback | None = None,
 ) -> MeetingPlaceSuggestion:
@@ -121,7 +122,10 @@ def suggest_meeting_places(
     candidates
         ``"all"``, or one or several of ``"bureaux"``, ``"adresses"``, ``"carrefours"``.
     done
-        Unit ids already canvassed: not worth gathering for.
+        Unit (or segment) ids already canvassed: not worth gathering for.
+    problem_options
+        More keyword arguments of :func:`~canvass.plan.problem.build_problem`
+        (``addresses``, ``unit_minutes``…), the same as the plan will use.
     seed
         Breaks ties between places of equal worth.
 
@@ -138,7 +142,8 @@ def suggest_meeting_places(
         raise InputDataError(f"{n} meeting places asked for {len(teams)} teams", hint=f"ask for 1 to {len(teams)} places: each place needs a team")
     kinds = _kinds(candidates)
     anywhere = tuple(territory.segments.geometry.iloc[0].coords[0]) if len(territory.segments) else (0.0, 0.0)
-    problem = build_problem(territory.segments, segment_values, [replace(team, start_xy=anywhere) for team in teams], done=done)
+    problem = build_problem(territory.segments, segment_values, [replace(team, start_xy=anywhere) for team in teams], done=done,
+                            **(problem_options or {}))
     progress(0.05, "lieux possibles")
     places = candidate_places(territory, problem, kinds)
     demand = _demand(problem)

@@ -16,6 +16,7 @@ from canvass.scores.camps import Camp
 from canvass.scores.score import score_territory
 from canvass.scores.strategies import ScoreParams
 from canvass.territory.build import build_territory
+from canvass.territory.io import load_territory, save_territory
 from canvass.territory.model import Territory
 from tests.plan.conftest import street_network
 
@@ -121,9 +122,9 @@ def test_bad_requests_say_what_to_do(two_corners):
 
 
 def test_ties_are_broken_by_the_seed_only(two_corners):
-    segments, values, addresses = two_corners
+    segments, values, _ = two_corners
     mirrored = values.assign(value=np.where(values["segment_id"] >= 10, 30.0, values["value"]))
-    territory = _territory(segments, addresses=addresses)
+    territory = _territory(segments)  # no address points: the two corners are mirror images
     picks = {suggest_meeting_places(territory, mirrored, _teams(1), 1, candidates="carrefours", seed=seed).places[0].xy for seed in range(8)}
     assert picks == {RICH, POOR}
     again = suggest_meeting_places(territory, mirrored, _teams(1), 1, candidates="carrefours", seed=3).places[0].xy
@@ -134,7 +135,8 @@ def test_ties_are_broken_by_the_seed_only(two_corners):
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     write_demo(folder, seed=0)
-    territory = build_territory(folder, [DEMO_COMMUNE])
+    # Through the GeoPackage, as canvass plan and the app read it.
+    territory = load_territory(save_territory(build_territory(folder, [DEMO_COMMUNE]), folder / "territory.gpkg"))
     scores = score_territory(territory, ScoreParams(strategy="mobilisation", camp=Camp(("gauche",))))
     return territory, scores.segments, read_teams(folder / "equipes.csv", addresses=territory.addresses)
 
