@@ -28,7 +28,7 @@ import pandas as pd
 from canvass.campaign.store import OUTCOMES
 from canvass.errors import DataQualityWarning, InputDataError
 from canvass.plan.result import Plan
-from canvass.plan.units import is_block_id, parent_segments
+from canvass.plan.units import done_units, parent_segments
 
 LOG_COLUMNS = ("team", "segment_id", "doors_knocked", "doors_opened")
 """Columns a field log needs; outcome columns are optional (0 when absent)."""
@@ -43,14 +43,6 @@ def plan_steps(plan: Plan) -> pd.DataFrame:
         for order, step in enumerate(walk.steps, start=1)
     ]
     return pd.DataFrame(rows, columns=["team", "order", "segment_id", "label", "n_doors"])
-
-
-def done_units(unit_ids: Iterable[int], logged: Iterable[int]) -> np.ndarray:
-    """Which of ``unit_ids`` are done: logged by their own id, or their whole segment logged (an older log)."""
-    units = np.asarray(list(unit_ids), dtype=np.int64)
-    logged = np.asarray(sorted({int(i) for i in logged}), dtype=np.int64)
-    whole_segments = logged[~is_block_id(logged)]
-    return np.isin(units, logged) | np.isin(parent_segments(units), whole_segments)
 
 
 def progress_by_team(log: pd.DataFrame, plan_table: pd.DataFrame | Plan, *, session: str | None = None) -> pd.DataFrame:

@@ -36,6 +36,15 @@ def minutes_text(minutes: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
 
 
+def step_label(step) -> str:
+    """What volunteers read for a step: the unit's label ('Rue de Passy, n° 2–40 (côté pair)'), else its street name."""
+    for key in ("label", "street_name"):
+        value = step.get(key) if hasattr(step, "get") else getattr(step, key, None)
+        if value is not None and not (isinstance(value, float) and value != value) and str(value).strip():
+            return str(value).strip()
+    return "Rue sans nom"
+
+
 def in_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The frame in WGS84 for Leaflet; only the outputs stage converts."""
     return to_web(frame)

@@ -27,9 +27,10 @@ from offlinefolium.plugins import Fullscreen, LocateControl, PolyLineTextPath
 from offlinefolium.template import Template
 
 from canvass.crs import METRIC_CRS
-from canvass.outputs._common import escape, french_number, in_wgs84, minutes_text, team_colour
+from canvass.outputs._common import escape, french_number, in_wgs84, minutes_text, step_label, team_colour
 from canvass.plan.result import Plan, TeamWalk
 from canvass.plan.teams import Team
+from canvass.plan.units import done_units, parent_segments
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 """Street data and the optional tiles both come from OpenStreetMap."""
@@ -138,7 +139,7 @@ def team_map(
     rows, data_steps = [], []
     for (_, step), latlngs, middle in zip(steps.iterrows(), lines, middles):
         order = int(step["order"])
-        name = escape(_street(step.get("street_name")))
+        name = escape(step_label(step))
         doors = french_number(float(step.get("n_doors", 0) or 0))
         minutes = _step_minutes(step)
         data_steps.append({
@@ -149,7 +150,7 @@ def team_map(
             "popup": f"<b>{order}. {name}</b><br>{doors} portes · {minutes_text(minutes)}",
         })
         rows.append(
-            f'<li data-order="{order}" role="button" tabindex="0" aria-label="Rue n° {order} : {name}">'
+            f'<li data-order="{order}" role="button" tabindex="0" aria-label="Étape {order} : {name}">'
             f'<span class="n" style="border-color:{colour}">{order}</span><span class="rue">{name}</span>'
             f'<span class="portes">{doors}</span><span class="min">{french_number(minutes)}</span></li>'
         )
@@ -162,7 +163,7 @@ def team_map(
         metres = float((steps.get("approach_m", 0) + steps.get("length_m", 0)).sum()) if len(steps) else 0.0
         note = " (hors retour)" if team.return_to_start and len(steps) else ""
     totals = (f"{french_number(doors)} portes · {minutes_text(minutes)} · {french_number(metres / 1000, 1)} km{note}"
-              f" · {len(steps)} rue{'s' if len(steps) > 1 else ''}")
+              f" · {len(steps)} étape{'s' if len(steps) > 1 else ''}")
     team_name = escape(team.name)
     page_title = escape(title if title is not None else f"Porte-à-porte – {team.name}")
     listing = (
@@ -210,6 +211,7 @@ def overview_map(
     bureau_scores: pd.DataFrame | None = None,
     *,
     done_segments=(),
+    units: gpd.GeoDataFrame | None = None,
 ) -> str:
     """The organiser's map: voting areas by priority, every team's walk, meeting places, streets already done.
 
@@ -228,7 +230,11 @@ def overview_map(
         scores (indexed or keyed by ``bureau_id``). Bureaux are coloured in quantile
         classes of ``priority``; suppressed bureaux show ``secret`` instead of figures.
     done_segments
-        Ids of street segments already canvassed, drawn in their own layer ("Déjà faits").
+        Ids of planning units (or whole segments, from an older log) already canvassed,
+        drawn in their own layer ("Déjà faits").
+    units
+        The planning units (:func:`canvass.plan.units.planning_units`): done blocks are
+        drawn alone; without them, a done block draws its whole segment.
 
     Returns
     -------
@@ -263,7 +269,7 @@ def overview_map(
         routes.append({
             "key": f"team{index}",
             "colour": team_colour(index),
-            "steps": [{"order": int(step["order"]), "latlngs": latlngs, "tip": f"{name} – {int(step['order'])}. {escape(_street(step['street_name']))}"}
+            "steps": [{"order": int(step["order"]), "latlngs": latlngs, "tip": f"{name} – {int(step['order'])}. {escape(step_label(step))}"}
                       for (_, step), latlngs in zip(mine.iterrows(), _lines_latlon(mine.geometry))],
         })
     places: dict[tuple, list[str]] = {}
@@ -274,9 +280,12 @@ def overview_map(
 
     segments = territory.segments
     done_ids = {int(i) for i in done_segments}
-    done = segments[segments["segment_id"].isin(done_ids)] if done_ids and len(segments) else segments.iloc[:0]
-    done_lines = [{"latlngs": latlngs, "tip": f"Déjà fait : {escape(_street(name))}"}
-                  for latlngs, name in zip(_lines_latlon(done.geometry), done["street_name"] if "street_name" in done else [""] * len(done))]
+    if units is not None and len(units):
+        done = units[done_units(units["unit_id"], done_ids)] if done_ids else units.iloc[:0]
+    else:
+        done = segments[segments["segment_id"].isin(parent_segments(list(done_ids)))] if done_ids and len(segments) else segments.iloc[:0]
+    done_lines = [{"latlngs": latlngs, "tip": f"Déjà fait : {escape(step_label(row))}"}
+                  for latlngs, (_, row) in zip(_lines_latlon(done.geometry), done.iterrows())]
 
     center = points[0] if len(points) else [46.6, 2.4]
     fmap = _make_map(center)
@@ -293,11 +302,11 @@ def overview_map(
     _finish_map(fmap, groups)
 
     totals = plan.totals()
-    header = (f"{totals['n_teams']} équipe{'s' if totals['n_teams'] > 1 else ''} · {totals['n_segments']} rues · "
+    header = (f"{totals['n_teams']} équipe{'s' if totals['n_teams'] > 1 else ''} · {totals['n_segments']} étapes · "
               f"{french_number(totals['n_doors'])} portes · marche {french_number(100 * totals['walking_share'])}\u202f% du temps · "
               f"temps utilisé {french_number(100 * totals['budget_used'])}\u202f%")
     if totals["n_unserved"]:
-        header += f" · {totals['n_unserved']} rues non couvertes"
+        header += f" · {totals['n_unserved']} blocs non couverts"
     rows = "".join(
         f'<li><span class="n" style="border-color:{team_colour(i)}">{i + 1}</span><span class="rue">{escape(r.team)}</span>'
         f'<span class="portes">{french_number(r.n_doors)}</span><span class="min">{minutes_text(r.minutes)}</span></li>'
@@ -357,10 +366,6 @@ def _script_json(value) -> str:
     for raw, safe in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, safe)
     return text
-
-
-def _street(name) -> str:
-    return "Rue sans nom" if name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip() else str(name)
 
 
 def _step_minutes(step) -> float:

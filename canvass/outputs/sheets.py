@@ -32,7 +32,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
-from canvass.outputs._common import french_number, minutes_text, team_colour
+from canvass.outputs._common import french_number, minutes_text, step_label, team_colour
 from canvass.plan.result import Plan
 from canvass.plan.teams import Team
 from canvass.scores.camps import plain
@@ -224,8 +224,9 @@ def _cover(pdf: _SheetPDF, rows: list, session: str) -> None:
         table.row(("Total", "", french_number(doors), ""), style=FontFace(emphasis="BOLD"))
     pdf.ln(4)
     pdf.set_font(FONT, "", 8)
-    pdf.multi_cell(0, 4.5, "Chaque équipe a sa feuille : la carte de son parcours, les rues dans l’ordre de passage avec le "
-                   "nombre de portes, et un code QR vers sa carte en ligne. Les chiffres sont agrégés par rue.")
+    pdf.multi_cell(0, 4.5, "Chaque équipe a sa feuille : la carte de son parcours, les rues, blocs et immeubles dans l’ordre de passage "
+                   "avec le nombre de portes (de logements pour un immeuble), et un code QR vers sa carte en ligne. "
+                   "Les chiffres sont agrégés par bloc de rue.")
 
 
 def _team_pages(pdf: _SheetPDF, walks: gpd.GeoDataFrame, team: Team, team_index: int, *, link: str | None, meeting: str,
@@ -251,7 +252,9 @@ def _team_pages(pdf: _SheetPDF, walks: gpd.GeoDataFrame, team: Team, team_index:
         lines.append(f"Séance : {session_text(session)}")
     lines.append(f"Durée prévue : {minutes_text(team.minutes)} · estimée : {minutes_text(figures['minutes'])} · "
                  f"{team.size} bénévole{'s' if team.size > 1 else ''}")
-    lines.append(f"{len(steps)} rues · {french_number(figures['doors'])} portes · {french_number(figures['km'], 2)} km à pied")
+    buildings = int(steps["label"].astype("string").str.contains("(immeuble", regex=False).sum()) if "label" in steps.columns else 0
+    counted = f"{len(steps)} étapes" + (f" dont {buildings} immeuble{'s' if buildings > 1 else ''}" if buildings else "")
+    lines.append(f"{counted} · {french_number(figures['doors'])} portes · {french_number(figures['km'], 2)} km à pied")
     for line in lines:
         pdf.set_x(MARGIN_MM + 5)
         pdf.multi_cell(text_w - 5, 5.2, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -279,11 +282,11 @@ def _team_pages(pdf: _SheetPDF, walks: gpd.GeoDataFrame, team: Team, team_index:
     heading = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
     with pdf.table(col_widths=(10, 95, 45, 18, 22), text_align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT"),
                    headings_style=heading, line_height=4.4, markdown=False, padding=(0.4, 1, 0.4, 1)) as table:
-        table.row(("N°", "Rue", "Côté / numéros", "Portes", "Minutes"))
+        table.row(("N°", "Rue, bloc ou immeuble", "Côté / numéros", "Portes", "Minutes"))
         minutes = list(steps["minutes_walking"] + steps["minutes_knocking"]) + ([figures["back"]] if figures["back"] > 0 else [])
         minutes = _rounded_to_total(minutes)
         for step, number_text, step_minutes in zip(steps.itertuples(), numbers, minutes):
-            table.row((str(int(step.order)), str(step.street_name), number_text, french_number(step.n_doors), str(step_minutes)))
+            table.row((str(int(step.order)), step_label(step), number_text, french_number(step.n_doors), str(step_minutes)))
         if figures["back"] > 0:
             table.row(("", "Retour au point de départ", "", "", str(minutes[-1])))
         table.row(("", "Total", "", french_number(figures["doors"]), french_number(figures["minutes"])), style=FontFace(emphasis="BOLD"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -196,6 +197,14 @@ def expand_ids(ids, units: pd.DataFrame, *, what: str) -> tuple[set[int], set[in
     return chosen, set(wanted[~exact & ~as_segment].tolist())
 
 
+def done_units(unit_ids: Iterable[int], logged: Iterable[int]) -> np.ndarray:
+    """Which of ``unit_ids`` are done: logged by their own id, or their whole segment logged (an older log)."""
+    units = np.asarray(list(unit_ids), dtype=np.int64)
+    logged = np.asarray(sorted({int(i) for i in logged}), dtype=np.int64)
+    whole_segments = logged[~is_block_id(logged)]
+    return np.isin(units, logged) | np.isin(parent_segments(units), whole_segments)
+
+
 # --- address points -----------------------------------------------------------------------------------------------------
 
 
@@ -220,7 +229,7 @@ def _snap(segments: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame | None) -> pd.
     picked = addresses.iloc[point_index]
     housenumber = picked["housenumber"].astype("string") if "housenumber" in picked else pd.Series(pd.NA, index=picked.index, dtype="string")
     address_street = plain(picked["street_name"].astype("string")) if "street_name" in picked else pd.Series(pd.NA, index=picked.index, dtype="string")
-    segment_street = plain(segments["street_name"].astype("string")).to_numpy()[segment_index]
+    segment_street = plain(segments["street_name"].astype("string")).fillna("").to_numpy(object)[segment_index]
     weights = picked["n_addresses"].fillna(1.0).to_numpy(float) if "n_addresses" in picked else np.ones(len(picked))
     return pd.DataFrame({
         "segment": segment_index.astype(np.int64),
@@ -230,7 +239,7 @@ def _snap(segments: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame | None) -> pd.
         "number": pd.to_numeric(housenumber.str.extract(r"^\s*(\d+)")[0], errors="coerce").to_numpy(float),
         "housenumber": housenumber.fillna("").str.strip().to_numpy(object),
         # A corner house snapped here but numbered on the cross street gives no number to this street.
-        "street_ok": (address_street.isna() | (address_street.fillna("").to_numpy() == segment_street)).to_numpy(bool),
+        "street_ok": address_street.isna().to_numpy(bool) | (address_street.fillna("").to_numpy(object) == segment_street),
         "address_street": picked["street_name"].astype("string").fillna("").to_numpy(object) if "street_name" in picked else "",
         "floors": pd.to_numeric(picked["floors"], errors="coerce").to_numpy(float) if "floors" in picked else np.nan,
     })

@@ -150,3 +150,10 @@ def test_unit_sizing_from_teams():
     assert sizing.metres_per_minute == pytest.approx(50) and sizing.minutes_per_door == 1.5 and sizing.minutes_per_building == 5
     with pytest.raises(PlanningError, match="unit size"):
         UnitSizing.from_teams(PAIR, unit_minutes=0)
+
+
+def test_a_street_without_a_name():
+    segments, values = street_network([(0, 1)], {0: (0, 0), 1: (0, 300)}, doors=[40], names=[None])
+    rows = [("", None, 1.0, -8, y) for y in np.linspace(10, 290, 20)] + [("", None, 1.0, 8, y) for y in np.linspace(10, 290, 20)]
+    units = planning_units(segments, values, UnitSizing.from_teams(PAIR), addresses=addresses(rows))
+    assert sorted(units["label"]) == ["Voie sans nom, côté est", "Voie sans nom, côté ouest"]
