@@ -20,7 +20,6 @@ from canvass.crs import METRIC_CRS, WEB_CRS
 from canvass.errors import InputDataError
 from canvass.opendata import codes
 from canvass.opendata._io import first_match, read_text_table, require_columns, to_number
-from canvass.opendata.bureaux import communes_mask
 from canvass.opendata.schemas import ADDRESS_COLUMNS
 from canvass.opendata.sniff import SAMPLE_ROWS, bureau_keys, commune_text, find_bureau_columns, find_commune_columns, find_coordinate_columns
 
@@ -170,7 +169,7 @@ def _select(frame: gpd.GeoDataFrame, communes: Iterable[str] | None, source: Pat
     if not communes:
         return frame
     if by == "bureau_id":
-        keep = communes_mask(frame["bureau_id"], communes)
+        keep = codes.keys_in_area(frame["bureau_id"], communes)
     else:
         keep = codes.in_area(frame["commune"], communes) | frame["commune"].isin([codes.plm_parent(code) for code in communes])
     if not keep.any():

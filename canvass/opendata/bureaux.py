@@ -88,7 +88,7 @@ def select_communes(frame: pd.DataFrame, communes: list[str], *, source: Path | 
     """
     if not communes:
         return frame
-    keep = communes_mask(frame[column], communes)
+    keep = codes.keys_in_area(frame[column], communes)
     if not keep.any():
         keys = frame[column].astype("string")
         held = set(codes.commune_of_key(keys).dropna()) | set(codes.arrondissements_of_keys(keys).dropna())
@@ -100,23 +100,6 @@ def select_communes(frame: pd.DataFrame, communes: list[str], *, source: Path | 
             "of Paris, Lyon or Marseille); the values are the communes and arrondissements the file holds",
         )
     return frame.loc[keep].copy()
-
-
-def communes_mask(keys: pd.Series, communes: list[str]) -> pd.Series:
-    """Tell which canonical bureau keys lie in ``communes`` (see :func:`codes.in_area`).
-
-    An arrondissement code (``75116``) keeps the bureaux numbered ``16xx`` of its commune.
-    """
-    keys = keys.astype("string")
-    commune = codes.commune_of_key(keys)
-    plain = [code for code in communes if codes.arrondissement_number(code) is None]
-    mask = codes.in_area(commune, plain) if plain else pd.Series(False, index=keys.index)
-    number = pd.to_numeric(keys.str.slice(6, 10), errors="coerce")
-    for code in communes:
-        arrondissement = codes.arrondissement_number(code)
-        if arrondissement is not None:
-            mask |= (commune == codes.plm_parent(code)) & (number // 100 == arrondissement)
-    return mask.fillna(False).astype(bool)
 
 
 def bureaux_from_reu(

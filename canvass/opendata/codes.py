@@ -259,3 +259,21 @@ def in_area(commune: pd.Series, areas: list[str]) -> pd.Series:
         if len(area) in (2, 3):
             mask |= commune.str.startswith(area)
     return mask.fillna(False).astype(bool)
+
+
+def keys_in_area(keys: pd.Series, areas: list[str]) -> pd.Series:
+    """Tell which canonical bureau keys lie in ``areas`` (communes, départements, PLM arrondissements).
+
+    An arrondissement code (``75116``, ``69385``) keeps the bureaux numbered
+    ``AAxx`` of its city, ``AA`` being the arrondissement (see :data:`PLM_COMMUNES`).
+    """
+    keys = keys.astype("string")
+    commune = commune_of_key(keys)
+    plain = [code for code in areas if arrondissement_number(code) is None]
+    mask = in_area(commune, plain) if plain else pd.Series(False, index=keys.index)
+    number = pd.to_numeric(keys.str.slice(6, 10), errors="coerce")
+    for code in areas:
+        arrondissement = arrondissement_number(code)
+        if arrondissement is not None:
+            mask |= (commune == plm_parent(code)) & (number // 100 == arrondissement)
+    return mask.fillna(False).astype(bool)

@@ -25,7 +25,7 @@ COMMUNE_PATTERN = r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB])\d{3}$|^97[1-8]\d{2}$"
 MIN_SHARE = 0.9
 """Share of a column's values that must read as commune codes for it to be a commune column."""
 MIN_SCORE = 0.5
-"""Lowest score of a bureau column (share read × uniqueness × numbering density × communes matched)."""
+"""Lowest score of a bureau column (share read × uniqueness × numbering density², see :func:`find_bureau_columns`)."""
 SAMPLE_ROWS = 20_000
 """Rows looked at when sniffing a large table (address files); the chosen columns are then read whole."""
 
@@ -232,7 +232,7 @@ def _score(keys, column, communes, one_row_per_bureau, share, is_single, form, f
         return 0.0, "no key"
     uniqueness = valid.nunique() / len(valid) if one_row_per_bureau else 1.0
     density = _density(valid)
-    in_area = float(_in_communes(valid, communes).mean()) if communes else 1.0
+    in_area = float(codes.keys_in_area(valid, communes).mean()) if communes else 1.0
     hinted = bool(_BUREAU_HINT.search(str(column)))
     # A bare 1..n integer with no commune beside it is as likely an identifier as a bureau number.
     evidence = 1.0 if (not is_single or hinted or formatted) else 0.4
@@ -281,12 +281,6 @@ def _coverage(table: pd.DataFrame, groups: list[str], value: pd.Series) -> float
         return 0.0
     stats = table.assign(v=value).groupby(groups)["v"].agg(["count", "max"])
     return float((np.minimum(stats["count"] / stats["max"], 1.0) * stats["count"]).sum() / stats["count"].sum())
-
-
-def _in_communes(keys: pd.Series, communes: list[str]) -> pd.Series:
-    from canvass.opendata.bureaux import communes_mask
-
-    return communes_mask(keys, communes)
 
 
 def _sample_values(frame: pd.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ from canvass.errors import CanvassWarning, InputDataError, JoinWarning
 from canvass.opendata import codes
 from canvass.opendata._geo import read_vector
 from canvass.opendata.addresses import read_ban, read_reu
-from canvass.opendata.bureaux import bureaux_from_reu, communes_mask, read_bureaux
+from canvass.opendata.bureaux import bureaux_from_reu, read_bureaux
 from canvass.opendata.detect import VECTOR_SUFFIXES, InputFile, classify_folder
 from canvass.opendata.insee import read_census, read_filosofi_grid, read_iris
 from canvass.opendata.osm import read_streets
@@ -174,7 +174,7 @@ def _read_results(by_kind: dict, communes: tuple[str, ...], meta: dict) -> pd.Da
     frames = []
     for item in by_kind.get("results", []):
         table = read_results(item.path, layout=item.layout)
-        table = table[communes_mask(table["bureau_id"], list(communes))]
+        table = table[codes.keys_in_area(table["bureau_id"], list(communes))]
         if table.empty:
             meta["ignored"].append({"path": str(item.path), "reason": f"no result for commune {', '.join(communes)}"})
             continue
