@@ -414,12 +414,42 @@ def _compass(segments: gpd.GeoDataFrame, units: pd.DataFrame) -> np.ndarray:
     return names[(np.round(angle / 90).astype(int)) % 4]
 
 
+def _cross_streets(segments: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment, a cross street at its first and at its last node ('' when none): where a stretch without numbers lies."""
+    n = len(segments)
+    names = segments["street_name"].astype("string").fillna("").to_numpy(object)
+    if not {"node_from", "node_to"} <= set(segments.columns):
+        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    ends = pd.DataFrame({"node": np.concatenate([segments["node_from"].to_numpy(), segments["node_to"].to_numpy()]),
+                         "name": np.concatenate([names, names])})
+    at_node = ends[ends["name"] != ""].drop_duplicates().sort_values("name").groupby("node")["name"].agg(list)
+
+    def cross(nodes: np.ndarray) -> np.ndarray:
+        found = at_node.reindex(nodes)
+        return np.array([next((x for x in (options if isinstance(options, list) else []) if x != own), "") for options, own in zip(found, names)],
+                        dtype=object)
+
+    return cross(segments["node_from"].to_numpy()), cross(segments["node_to"].to_numpy())
+
+
+def _between(first: str, last: str) -> str:
+    if first and last and first != last:
+        return f" (entre {first} et {last})"
+    return f" (près de {first or last})" if first or last else ""
+
+
 def _labels(units: pd.DataFrame, segments: gpd.GeoDataFrame) -> list[str]:
-    """How volunteers read a unit: 'Rue de Passy, n° 2–40 (côté pair)', 'Rue X, 2e tronçon', '12 Rue Y (immeuble, 40 logements)'."""
+    """How volunteers read a unit: 'Rue de Passy, n° 2–40 (côté pair)', 'Rue X, 2e tronçon (entre Rue A et Rue B)', '12 Rue Y (immeuble, 40 logements)'.
+
+    A unit without house numbers also names the cross streets at its segment's ends, so that
+    two stretches of one long street on a sheet cannot be mistaken for each other.
+    """
     compass = _compass(segments, units) if len(units) else np.array([], dtype=object)
+    cross_first, cross_last = _cross_streets(segments)
+    between = [_between(a, b) for a, b in zip(cross_first[units["segment"].to_numpy()], cross_last[units["segment"].to_numpy()])]
     side_rank = units.groupby(["segment", "side", "kind"]).cumcount().to_numpy() + 1
     labels = []
-    for row, facing, rank in zip(units.itertuples(index=False), compass, side_rank):
+    for row, facing, rank, where_on in zip(units.itertuples(index=False), compass, side_rank, between):
         street = row.street_name or "Voie sans nom"
         first, last = row.first_number, row.last_number
         numbers = "" if np.isnan(first) else f"n° {int(first)}" if first == last else f"n° {int(first)}–{int(last)}"
@@ -430,13 +460,13 @@ def _labels(units: pd.DataFrame, segments: gpd.GeoDataFrame) -> list[str]:
             labels.append(text + (f", partie {row.part}/{row.n_parts}" if row.n_parts > 1 else ""))
         elif row.kind == "side":
             side = f"côté {row.parity}" if row.parity else f"côté {facing}"
-            labels.append(f"{street}, {numbers} ({side})" if numbers else f"{street}, {side}"
-                          + (f", {_ordinal(rank)} tronçon" if row.side_blocks > 1 else ""))
+            labels.append(f"{street}, {numbers} ({side})" if numbers else (f"{street}, {side}" + (f", {_ordinal(rank)} tronçon" if row.side_blocks > 1 else "")
+                                                                           + where_on))
         elif row.kind == "stretch":
-            labels.append(f"{street}, {_ordinal(rank)} tronçon")
+            labels.append(f"{street}, {_ordinal(rank)} tronçon{where_on}")
         else:
             ranges = " et ".join(r for r in (row.odd, row.even) if r)
-            labels.append(f"{street}, n° {ranges}" if ranges else street)
+            labels.append(f"{street}, n° {ranges}" if ranges else street + where_on)
     return labels
 
 

@@ -85,17 +85,19 @@ def test_a_small_building_is_one_unit_and_the_rest_of_the_street_another():
 
 
 def test_stretches_without_addresses():
-    segments, values = street_network([(0, 1), (1, 2)], {0: (0, 0), 1: (600, 0), 2: (600, 50)}, doors=[100, 5], names=["Rue X", "Rue Y"])
+    segments, values = street_network([(0, 1), (1, 2), (3, 0)], {0: (0, 0), 1: (600, 0), 2: (600, 50), 3: (0, -50)}, doors=[100, 5, 0],
+                                      names=["Rue X", "Rue Y", "Rue W"])
     sizing = UnitSizing.from_teams(PAIR)
     units = planning_units(segments, values, sizing)
     stretches = units[units["segment_id"] == 0]
     expected = int(np.ceil(sizing.minutes(600, 100) / sizing.max_minutes))
-    assert stretches["label"].tolist() == ["Rue X, 1er tronçon"] + [f"Rue X, {k}e tronçon" for k in range(2, expected + 1)]
+    # Two stretches of one long street on a sheet must not read alike: the cross streets at the segment's ends are named.
+    assert stretches["label"].tolist() == [f"Rue X, {'1er' if k == 1 else f'{k}e'} tronçon (entre Rue W et Rue Y)" for k in range(1, expected + 1)]
     assert stretches["n_doors"].sum() == pytest.approx(100) and stretches["length_m"].tolist() == pytest.approx([600 / expected] * expected)
     assert stretches.geometry.length.sum() == pytest.approx(600)
     # The short street stays whole, under its own segment id.
     whole = units[units["segment_id"] == 1]
-    assert whole["unit_id"].tolist() == [1] and whole["label"].tolist() == ["Rue Y"] and whole["kind"].tolist() == ["street"]
+    assert whole["unit_id"].tolist() == [1] and whole["label"].tolist() == ["Rue Y (près de Rue X)"] and whole["kind"].tolist() == ["street"]
 
 
 def test_without_house_numbers_a_side_is_named_by_where_it_faces():
