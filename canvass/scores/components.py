@@ -67,6 +67,12 @@ def recency_weights(elections: pd.Index, *, decay: float) -> pd.Series:
     return pd.Series(decay ** np.arange(len(ordered)), index=ordered, name="weight")
 
 
+def closeness(share_camp: pd.Series, target_share: float) -> pd.Series:
+    """1 at the tipping point ``target_share``, falling linearly to 0 at the far end: :math:`\\max(0, 1 - |s - \\tau| / \\max(\\tau, 1 - \\tau))`."""
+    width = max(target_share, 1 - target_share)
+    return (1 - (share_camp - target_share).abs() / width).clip(lower=0)
+
+
 def combine(table: pd.DataFrame, *, decay: float, target_share: float) -> pd.DataFrame:
     """Combine the per-election rows into one row per bureau.
 
@@ -77,30 +83,43 @@ def combine(table: pd.DataFrame, *, decay: float, target_share: float) -> pd.Dat
     :math:`a = \\sum_e w_e a_e`, :math:`s = \\sum_e w_e s_e`. Counts
     (``n_registered``, ``n_voters``) are the latest election's. Then
 
-    - closeness :math:`c = \\max(0, 1 - |s - \\tau| / \\max(\\tau, 1 - \\tau))`, 1 at the tipping point :math:`\\tau`;
-    - volatility :math:`v` = weighted standard deviation of :math:`s_e` (0 with one election).
+    - closeness :math:`c = \\sum_e w_e c_e`, each election's closeness
+      (:func:`closeness`) measured on its own camp share, so that a duel won
+      90-10 by one camp's candidate and a close race of another camp
+      definition are not averaged into a false tipping point;
+    - volatility :math:`v` = weighted standard deviation of :math:`s_e` between
+      elections of the same type only (législatives with législatives), where
+      the camp means the same thing; the types' variances are pooled by their
+      weights, and a bureau with no type held twice has 0.
     """
     weights = recency_weights(table.index.get_level_values("election"), decay=decay)
     frame = table.reset_index()
     frame["weight"] = frame["election"].map(weights)
+    frame["closeness"] = closeness(frame["share_camp"], target_share)
+    frame["kind"] = frame["election"].astype(str).str.replace(r"^\d{4}_", "", regex=True)
     bureau = frame["bureau_id"]
 
-    def weighted(column: str) -> pd.Series:
-        """Weighted mean of ``column`` per bureau over the elections where it is known."""
+    def weighted(column: str, by: list[pd.Series] | pd.Series = bureau) -> pd.Series:
+        """Weighted mean of ``column`` per group over the elections where it is known."""
         known = frame[column].notna()
         weight = frame["weight"].where(known, 0.0)
-        total = weight.groupby(bureau).sum()
-        return (frame[column].fillna(0) * weight).groupby(bureau).sum() / total.where(total > 0)
+        total = weight.groupby(by).sum()
+        return (frame[column].fillna(0) * weight).groupby(by).sum() / total.where(total > 0)
 
     combined = pd.DataFrame({"share_abstention": weighted("share_abstention"), "share_camp": weighted("share_camp")})
-    frame["deviation"] = (frame["share_camp"] - bureau.map(combined["share_camp"])) ** 2
-    combined["volatility"] = np.sqrt(weighted("deviation"))
+    by_kind = [bureau, frame["kind"]]
+    kind_mean = weighted("share_camp", by_kind)
+    frame["deviation"] = (frame["share_camp"] - kind_mean.reindex(pd.MultiIndex.from_arrays(by_kind)).to_numpy()) ** 2
+    known = frame["share_camp"].notna()
+    repeated = known.groupby(by_kind).transform("sum") > 1
+    frame["deviation"] = frame["deviation"].where(repeated)
+    variance = weighted("deviation")
+    combined["volatility"] = np.sqrt(variance.reindex(combined.index).fillna(0.0)).where(combined["share_camp"].notna())
     latest = frame.sort_values("election").groupby("bureau_id").last()
     combined["n_registered"] = latest["n_registered"]
     combined["n_voters"] = latest["n_voters"]
     combined["n_elections"] = frame["share_abstention"].notna().groupby(bureau).sum()
-    width = max(target_share, 1 - target_share)
-    combined["closeness"] = (1 - (combined["share_camp"] - target_share).abs() / width).clip(lower=0)
+    combined["closeness"] = weighted("closeness")
     return combined
 
 

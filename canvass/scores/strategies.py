@@ -8,6 +8,19 @@
 - ``turnout``: abstainers, whatever their camp.
 - ``custom``: a weighted mix of the three, each first divided by its mean.
 
+Two models feed them: ``plain`` (each election's rates, combined with a
+recency decay) and ``shrunk`` (:mod:`canvass.scores.shrunk`: a forecast of the
+upcoming ballot pooled over rounds and towards neighbouring bureaux).
+
+When ``persuasion`` does not fit the data: it needs a camp whose share means
+the same race from one election to the next. Closeness is measured within
+each election (its own camp, its own tipping point) and volatility only
+between elections of the same type, but a history made of one lopsided
+second-round duel (Macron 90 % in Paris 16e in 2017) says nothing about a
+municipal race with another camp: there the persuasion score ranks bureaux by
+the wrong race, and the backtest shows it (negative Spearman). Use it with a
+camp present in at least one earlier election of the type being fought.
+
 The score is a number of people (or, for ``custom``, a relative index);
 ``priority`` is the score per door, scaled so that the best bureau is 1: it is
 what a door of that bureau is worth to the planner.
@@ -18,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -58,6 +72,13 @@ class ScoreParams:
         Elections to use (all by default).
     min_registered
         Suppression threshold on registered voters.
+    model
+        ``plain`` (rates of the elections as they were) or ``shrunk``
+        (forecast of the upcoming ballot, :func:`canvass.scores.shrunk.forecast`).
+    upcoming
+        ``shrunk`` only: the ballot to forecast, e.g. ``2026_muni_t1`` or
+        ``legi`` (its type and round set the turnout level); None: the type
+        of the latest election, round ``round`` or 1.
     """
 
     strategy: str = "mobilisation"
@@ -69,8 +90,12 @@ class ScoreParams:
     census_weight: float = 0.0
     elections: tuple[str, ...] | None = None
     min_registered: int = MIN_REGISTERED
+    model: str = "plain"
+    upcoming: str | None = None
 
     def __post_init__(self):
+        if self.model not in MODELS:
+            raise InputDataError(f"unknown model {self.model!r}", hint=f"choose one of {', '.join(MODELS)}")
         if self.strategy not in STRATEGIES:
             raise InputDataError(f"unknown strategy {self.strategy!r}", hint=f"choose one of {', '.join(STRATEGIES)}")
         if not 0 < self.decay <= 1:
@@ -107,6 +132,9 @@ def _custom(combined: pd.DataFrame, params: ScoreParams) -> pd.Series:
     return total
 
 
+MODELS = ("plain", "shrunk")
+"""Models of the rates behind the strategies."""
+
 STRATEGIES: dict[str, Callable[[pd.DataFrame, ScoreParams], pd.Series]] = {
     "mobilisation": _mobilisation,
     "persuasion": _persuasion,
@@ -115,12 +143,32 @@ STRATEGIES: dict[str, Callable[[pd.DataFrame, ScoreParams], pd.Series]] = {
 }
 
 
+def _shrunk(combined: pd.DataFrame, chosen: pd.DataFrame, params: ScoreParams, bureaux, features, seed: int) -> pd.DataFrame:
+    """Replace the rates by the ``shrunk`` forecast of the upcoming ballot (every round of the chosen elections feeds it)."""
+    from canvass.scores.shrunk import forecast, upcoming_ballot
+
+    has_camp = bool(params.camp.default or params.camp.by_election)
+    target = upcoming_ballot(params.upcoming, chosen, default_round=params.round or 1)
+    predicted = forecast(chosen, params.camp if has_camp else None, target, bureaux=bureaux, features=features,
+                         decay=params.decay, seed=seed).reindex(combined.index)
+    combined = combined.copy()
+    combined["share_abstention"] = predicted["share_abstention"]
+    if has_camp:
+        combined["share_camp"] = predicted["share_camp"]
+        combined["closeness"] = components.closeness(combined["share_camp"], params.target_share)
+    combined["n_voters"] = combined["n_registered"] * (1 - combined["share_abstention"])
+    return combined
+
+
 def score_bureaux(
     results: pd.DataFrame,
     params: ScoreParams,
     *,
     n_doors: pd.Series | None = None,
     predicted_share_camp: pd.Series | None = None,
+    bureaux: gpd.GeoDataFrame | None = None,
+    features: pd.DataFrame | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Score every bureau of ``results``: score, rank, priority and the components behind them.
 
@@ -135,6 +183,9 @@ def score_bureaux(
         is per registered voter.
     predicted_share_camp
         Census-model camp share per bureau, used when ``params.census_weight`` > 0.
+    bureaux, features, seed
+        ``shrunk`` model only: bureau polygons (neighbours), census rates by
+        ``bureau_id`` and the seed of its cross-validation; all optional.
 
     Returns
     -------
@@ -173,6 +224,8 @@ def score_bureaux(
         rounds, in_camp = rounds[kept], selection.mask[kept]
     table = components.election_table(rounds, in_camp)
     combined = components.combine(table, decay=params.decay, target_share=params.target_share)
+    if params.model == "shrunk":
+        combined = _shrunk(combined, chosen, params, bureaux, features, seed)
     if params.census_weight > 0:
         if predicted_share_camp is None:
             raise InputDataError("census_weight > 0 needs the census model's predicted camp share", hint="fit the census model first, or set census_weight to 0")
