@@ -89,3 +89,37 @@ class GeometryWarning(CanvassWarning):
 
 class DataQualityWarning(CanvassWarning):
     """Fires on values that look wrong but can be kept (totals that don't add up, suppressed cells)."""
+
+
+class StorageError(CanvassError):
+    """A save failed because of the disk or the folder (full, read-only, not allowed): nothing of that save was written.
+
+    What was saved before is intact. ``str(error)`` is English (CLI); the app
+    shows :attr:`french`. ``reason`` is one of ``"full"``, ``"read-only"``,
+    ``"permission"`` or ``"io"``; ``path`` is the file or folder concerned.
+    """
+
+    def __init__(self, what: str, *, french: str, reason: str, path: str | Path | None = None):
+        self.what = what
+        self.french = french
+        self.reason = reason
+        self.path = str(path) if path is not None else None
+        super().__init__(what)
+
+
+class TooManyAttemptsError(CanvassError):
+    """Too many wrong passwords: the campaign refuses logins from this client (or from everyone) for ``retry_after`` seconds.
+
+    ``str(error)`` is English (CLI); the app shows :attr:`french`
+    (« Trop de tentatives : réessayez dans N minutes. »).
+    """
+
+    def __init__(self, retry_after: float):
+        self.retry_after = float(retry_after)
+        if retry_after >= 60:
+            count, unit_fr, unit_en = int(-(-retry_after // 60)), "minute", "minute"
+        else:
+            count, unit_fr, unit_en = max(1, int(-(-retry_after // 1))), "seconde", "second"
+        plural = "s" if count > 1 else ""
+        self.french = f"Trop de tentatives : réessayez dans {count} {unit_fr}{plural}."
+        super().__init__(f"too many wrong passwords: try again in {count} {unit_en}{plural}")

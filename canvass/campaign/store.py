@@ -7,36 +7,41 @@ What is kept, per campaign:
   settings. Saving is optimistic: :meth:`Store.put` says which version it
   started from and fails with :class:`ConflictError` when another organiser
   saved in between, instead of silently overwriting their work;
-- an append-only **history** of every save (who, when, which version, value);
+  :meth:`Store.update` re-applies a change on the newest version instead;
+- a **history** of saves (who, when, which version, value), the last
+  ``history_keep`` versions of each document;
 - the **field log**: per session, team and street segment, how many doors were
   knocked and opened and the outcome counts. Aggregated counts only: no name,
-  no address, no individual voter is ever stored.
+  no address, no individual voter is ever stored;
+- wrong-password counts per campaign and (pseudonymised) client, for throttling.
 
-SQLite (one file, WAL mode) suits one organiser or a local/offline install:
-it has one writer at a time, and the ``-wal``/``-shm`` files beside the
-database belong to it. Several organisers on a shared server should use
-PostgreSQL (``postgresql://user:password@host/db``, driver ``psycopg`` 3).
+SQLite (one file, WAL mode, ``synchronous=FULL``) suits one organiser or a
+local/offline install: it has one writer at a time, and the ``-wal``/``-shm``
+files beside the database belong to it. Several organisers on a shared server
+should use PostgreSQL (``postgresql://user:password@host/db``, driver ``psycopg`` 3).
 
-The schema is versioned: :data:`MIGRATIONS` is an ordered list of steps,
-the ``schema_version`` table records the steps applied, and :func:`open_store`
-applies the missing ones in one transaction.
+Database access goes through SQLAlchemy Core (a connection pool that checks a
+connection before lending it, so a PostgreSQL restart costs nothing); the
+schema is versioned by Alembic (``canvass/campaign/migrations``). Databases made
+by canvass ≤ 0.1 (a ``schema_version`` table, no ``alembic_version``) are
+recognised and upgraded in place.
 
-One :class:`Store` holds one connection guarded by a lock, so it may be shared
-by the threads of a Streamlit server (``st.cache_resource``).
+A full disk, a read-only folder or a refused write raises
+:class:`canvass.errors.StorageError`; the transaction is rolled back, so what was
+saved before stays intact. A :class:`Store` may be shared by the threads of a
+Streamlit server (``st.cache_resource``): each call borrows its own connection.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import copy
 import json
+import os
+import random
 import re
-import secrets
-import sqlite3
-import threading
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,94 +49,39 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 
-from canvass.errors import CanvassError, InputDataError
-from canvass.opendata._io import read_text_table, to_number
+from canvass._atomic import storage_error, storage_failure
+from canvass.campaign import schema as t
+from canvass.campaign.auth import EVERYONE, ThrottlePolicy, client_key, hash_password, needs_rehash, verify_password
+from canvass.campaign.field_csv import OUTCOMES, FieldEntry, field_entry, read_field_csv
+from canvass.errors import CanvassError, InputDataError, StorageError, TooManyAttemptsError
+
+__all__ = [
+    "FIELD_LOG_COLUMNS", "KINDS", "LATEST_VERSION", "OUTCOMES", "Campaign", "ConflictError", "Document", "HistoryEntry", "HistorySize",
+    "Store", "UnknownCampaignError", "hash_password", "open_store", "verify_password",
+]
 
 KINDS = ("territory", "strategy", "teams", "plan", "field")
 """Kinds of documents the app keeps; :meth:`Store.put` refuses any other (a typo would hide data)."""
 
-OUTCOMES = ("soutien", "indecis", "opposant", "absent", "refus")
-"""Outcome counts of the field log, in display order: supporter, undecided, opponent, nobody home, refused to talk."""
-
-_OUTCOME_ALIASES = {
-    "soutien": ("soutien", "soutiens", "support", "supporter", "supporters", "pour"),
-    "indecis": ("indecis", "undecided", "hesitant", "hesitants"),
-    "opposant": ("opposant", "opposants", "opponent", "opponents", "opposed", "contre"),
-    "absent": ("absent", "absents", "not_home", "nobody_home", "absence", "absences"),
-    "refus": ("refus", "refuse", "refused", "refusal", "refusals"),
-}
-
-_FIELD_CSV_COLUMNS = {
-    "team": ("equipe", "team", "nom_equipe", "team_name"),
-    "segment_id": ("segment_id", "segment", "id_segment", "troncon", "troncon_id"),
-    "doors_knocked": ("portes_frappees", "doors_knocked", "frappees", "knocked"),
-    "doors_opened": ("portes_ouvertes", "doors_opened", "ouvertes", "opened"),
-}
-
 FIELD_LOG_COLUMNS = ("event_id", "session", "team", "segment_id", "doors_knocked", "doors_opened", *OUTCOMES, "recorded_at", "author")
 """Columns of :meth:`Store.field_log`, one row per logged entry."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: campaigns, versioned documents, history of saves.
-    (
-        """CREATE TABLE campaigns (
-            id {id},
-            name TEXT NOT NULL UNIQUE,
-            password_hash TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            created_by TEXT NOT NULL
-        )""",
-        """CREATE TABLE documents (
-            campaign_id {bigint} NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
-            kind TEXT NOT NULL,
-            key TEXT NOT NULL,
-            value TEXT NOT NULL,
-            version INTEGER NOT NULL CHECK (version >= 1),
-            updated_at TEXT NOT NULL,
-            updated_by TEXT NOT NULL,
-            PRIMARY KEY (campaign_id, kind, key)
-        )""",
-        """CREATE TABLE history (
-            id {id},
-            campaign_id {bigint} NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
-            kind TEXT NOT NULL,
-            key TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            value TEXT NOT NULL,
-            author TEXT NOT NULL,
-            recorded_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX history_by_campaign ON history (campaign_id, kind, id)",
-    ),
-    # 2: the field log (aggregated counts per session, team and segment).
-    (
-        """CREATE TABLE field_events (
-            id {id},
-            campaign_id {bigint} NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
-            session TEXT NOT NULL,
-            team TEXT NOT NULL,
-            segment_id {bigint} NOT NULL,
-            doors_knocked INTEGER NOT NULL CHECK (doors_knocked >= 0),
-            doors_opened INTEGER NOT NULL CHECK (doors_opened >= 0 AND doors_opened <= doors_knocked),
-            outcomes TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            author TEXT NOT NULL
-        )""",
-        "CREATE INDEX field_events_by_campaign ON field_events (campaign_id, session, segment_id)",
-    ),
-)
-"""Schema steps, oldest first: step ``i`` (1-based) brings the database to version ``i``. Never edit a released step; append one."""
+HISTORY_KEEP = 20
+"""Versions of each document the history keeps by default (older ones are deleted as new ones are saved)."""
 
-LATEST_VERSION = len(MIGRATIONS)
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_SCRIPTS = ScriptDirectory(str(_MIGRATIONS))
+LATEST_VERSION = int(_SCRIPTS.get_current_head())
+"""Schema version of a database this canvass opened (Alembic revisions are numbered ``0001``, ``0002``…)."""
 
-_TYPES = {
-    "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "bigint": "INTEGER"},
-    "postgresql": {"id": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "bigint": "BIGINT"},
-}
 _MIGRATION_LOCK = 0x63616E76  # "canv": advisory lock so two servers starting together do not both migrate
-
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
 class ConflictError(CanvassError):
@@ -191,28 +141,16 @@ class HistoryEntry:
     recorded_at: datetime
 
 
-def hash_password(password: str) -> str:
-    """Return a salted scrypt hash of ``password``, as ``scrypt$n$r$p$salt$digest`` (hex)."""
-    if not isinstance(password, str) or not password:
-        raise ValueError("a campaign password cannot be empty")
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+@dataclass(frozen=True)
+class HistorySize:
+    """How much the history holds: saves kept, and the bytes of their values."""
+
+    entries: int
+    bytes: int
 
 
-def verify_password(password: str, stored: str) -> bool:
-    """Tell whether ``password`` matches a hash made by :func:`hash_password` (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        computed = hashlib.scrypt(str(password).encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2)
-    except (ValueError, AttributeError):
-        return False
-    return hmac.compare_digest(computed.hex(), digest)
-
-
-def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None) -> Store:
+def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None, history_keep: int | None = HISTORY_KEEP,
+               throttle: ThrottlePolicy = ThrottlePolicy()) -> Store:
     """Open (or create) a campaign store and bring its schema up to date.
 
     Parameters
@@ -225,170 +163,143 @@ def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None) -> Sto
     upgrade_to
         Schema version to stop at; only for testing the upgrade path. By
         default, every missing migration is applied.
+    history_keep
+        Versions of each document the history keeps (None: all of them).
+    throttle
+        Delays and lockouts after wrong passwords (:meth:`Store.login`).
 
     Raises
     ------
+    StorageError
+        The SQLite folder cannot be created or written (disk full, read-only).
     CanvassError
         Unsupported URL scheme, PostgreSQL driver missing or server unreachable,
         or a database written by a newer canvass.
     """
     text = str(url_or_path)
-    if text.startswith(("postgresql://", "postgres://")):
-        return Store("postgresql", text, upgrade_to=upgrade_to)
-    if text.startswith("sqlite:///"):
-        text = text[len("sqlite:///"):]
-    elif re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", text):
-        raise CanvassError(f"unsupported database URL {_mask(text)!r}: give a postgresql:// URL or the path of a SQLite file")
-    if text != ":memory:":
-        Path(text).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        text = str(Path(text).expanduser())
-    return Store("sqlite", text, upgrade_to=upgrade_to)
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        try:
+            import psycopg  # noqa: F401 - checked here for a clear message
+        except ImportError as error:
+            raise CanvassError("PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'") from error
+        url = sa.engine.make_url(text).set(drivername="postgresql+psycopg")
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 10})
+        store = Store(engine, target=_mask(text), history_keep=history_keep, throttle=throttle)
+    else:
+        if text.startswith("sqlite:///"):
+            text = text[len("sqlite:///"):]
+        elif re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", text):
+            raise CanvassError(f"unsupported database URL {_mask(text)!r}: give a postgresql:// URL or the path of a SQLite file")
+        if text in ("", ":memory:"):
+            raise CanvassError("the campaign store needs a file: give the path of a SQLite file (or a postgresql:// URL)")
+        path = Path(text).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise storage_error(error, path) or error from error
+        store = Store(_sqlite_engine(path), target=str(path), history_keep=history_keep, throttle=throttle)
+    try:
+        store._migrate(LATEST_VERSION if upgrade_to is None else upgrade_to)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
-class _Cursor:
-    """A DB-API cursor that takes ``?`` placeholders whatever the driver."""
+def _sqlite_engine(path: Path) -> sa.Engine:
+    """A SQLite engine whose write transactions take the write lock at once (``BEGIN IMMEDIATE``, waiting up to 30 s)."""
+    engine = sa.create_engine(sa.engine.URL.create("sqlite", database=str(path)), connect_args={"timeout": 30, "check_same_thread": False})
 
-    def __init__(self, cursor: Any, dialect: str):
-        self._cursor = cursor
-        self._postgres = dialect == "postgresql"
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(connection: Any, _record: Any) -> None:
+        connection.isolation_level = None  # transactions are begun below, not by the driver
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000", "secure_delete=ON"):
+            connection.execute(f"PRAGMA {pragma}")
 
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> _Cursor:
-        self._cursor.execute(sql.replace("?", "%s") if self._postgres else sql, tuple(params))
-        return self
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        # a deferred transaction that reads then writes fails at once when another writer holds the lock: writers wait at BEGIN instead
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("canvass_write") else "BEGIN")
 
-    def executemany(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            self._cursor.executemany(sql.replace("?", "%s") if self._postgres else sql, rows)
-
-    def fetchone(self) -> tuple | None:
-        return self._cursor.fetchone()
-
-    def fetchall(self) -> list[tuple]:
-        return self._cursor.fetchall()
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    def insert(self, sql: str, params: Iterable[Any]) -> int | None:
-        """Run an ``INSERT`` into a table with an ``id`` column; return the new id, or None when nothing was inserted.
-
-        No ``RETURNING`` on SQLite: it needs SQLite 3.35, newer than some Debian 11 servers have.
-        """
-        if self._postgres:
-            row = self.execute(sql + " RETURNING id", params).fetchone()
-            return int(row[0]) if row else None
-        self.execute(sql, params)
-        return int(self._cursor.lastrowid) if self._cursor.rowcount == 1 else None
+    return engine
 
 
 class Store:
-    """Campaign store over one DB-API connection; make it with :func:`open_store`.
+    """Campaign store over a SQLAlchemy engine; make it with :func:`open_store`.
 
     Every write runs in one transaction: either all of it is saved, or none.
     """
 
-    def __init__(self, dialect: str, target: str, *, upgrade_to: int | None = None):
-        self.dialect = dialect
+    def __init__(self, engine: sa.Engine, *, target: str, history_keep: int | None, throttle: ThrottlePolicy):
+        if history_keep is not None and history_keep < 1:
+            raise ValueError(f"history_keep must be at least 1 (or None to keep every version), not {history_keep}")
+        self.dialect = engine.dialect.name
+        self.history_keep = history_keep
+        self.throttle = throttle
+        self._engine = engine
+        self._writer = engine.execution_options(canvass_write=True)
         self._target = target
-        self._lock = threading.RLock()
-        self._conn: Any = None
-        self._connect()
-        self._migrate(LATEST_VERSION if upgrade_to is None else upgrade_to)
+        self._closed = False
+        self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert  # INSERT … ON CONFLICT, same spelling on both
 
-    # -- connection and transactions --------------------------------------------------------
+    # -- connections and transactions --------------------------------------------------------
 
-    def _connect(self) -> None:
-        if self.dialect == "sqlite":
-            conn = sqlite3.connect(self._target, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-        else:
-            try:
-                import psycopg
-            except ImportError as error:
-                raise CanvassError("PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'") from error
-            try:
-                conn = psycopg.connect(self._target, autocommit=True, connect_timeout=10)
-            except psycopg.OperationalError as error:
-                raise CanvassError(f"cannot connect to PostgreSQL at {_mask(self._target)}: {str(error).strip()}") from error
-        self._conn = conn
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """One write transaction, committed at the end of the block (SQLite: the writer lock is taken at BEGIN)."""
+        with self._storage_errors(), self._open(self._writer).begin() as connection:
+            yield connection
 
-    def _connection(self) -> Any:
-        if self._conn is None:
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        """One read-only transaction, rolled back at the end of the block."""
+        with self._storage_errors(), self._open(self._engine).connect() as connection:
+            yield connection
+
+    def _open(self, engine: sa.Engine) -> sa.Engine:
+        if self._closed:
             raise CanvassError("this campaign store is closed")
-        if self.dialect == "postgresql" and (self._conn.closed or self._conn.broken):
-            self._connect()  # the server restarted or dropped us: reconnect once
-        return self._conn
+        return engine
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
-        """Run the block in one write transaction (SQLite: ``BEGIN IMMEDIATE``, waiting up to 30 s for the writer lock)."""
-        with self._lock:
-            conn = self._connection()
-            if self.dialect == "postgresql":
-                with ExitStack() as stack:
-                    try:
-                        stack.enter_context(conn.transaction())  # sends BEGIN
-                    except Exception as error:
-                        if not self._dropped(error):
-                            raise
-                        stack.close()
-                        conn = self._connection()  # dropped before anything was written: reconnect, begin again
-                        stack.enter_context(conn.transaction())
-                    yield _Cursor(stack.enter_context(conn.cursor()), self.dialect)
-                return
-            cursor = conn.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield _Cursor(cursor, self.dialect)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+    def _storage_errors(self) -> Iterator[None]:
+        """Turn disk and server failures into :class:`StorageError` / :class:`CanvassError`; other errors pass through."""
+        try:
+            yield
+        except sa.exc.DBAPIError as error:
+            translated = self._translate(error)
+            if translated is None:
                 raise
+            raise translated from error
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        """Run one read; on PostgreSQL, a connection dropped since the last call (server restart) is reopened and the read run again."""
-        for attempt in (1, 2):
-            try:
-                with self._reading() as cursor:
-                    return cursor.execute(sql, params).fetchall()
-            except Exception as error:
-                if attempt == 2 or not self._dropped(error):
-                    raise
-        raise AssertionError("unreachable")
-
-    def _query_one(self, sql: str, params: Iterable[Any] = ()) -> tuple | None:
-        rows = self._query(sql, params)
-        return rows[0] if rows else None
-
-    def _dropped(self, error: BaseException) -> bool:
-        """Whether ``error`` means the PostgreSQL connection is gone (then :meth:`_connection` reconnects)."""
-        if self.dialect != "postgresql" or self._conn is None:
-            return False
-        import psycopg
-
-        return isinstance(error, psycopg.OperationalError) and bool(self._conn.broken or self._conn.closed)
-
-    @contextmanager
-    def _reading(self) -> Iterator[_Cursor]:
-        with self._lock:
-            conn = self._connection()
-            cursor = conn.cursor()
-            try:
-                yield _Cursor(cursor, self.dialect)
-            finally:
-                cursor.close()
+    def _translate(self, error: sa.exc.DBAPIError) -> CanvassError | None:
+        original = error.orig
+        if self.dialect == "sqlite":
+            name = getattr(original, "sqlite_errorname", "") or ""
+            path = Path(self._target)
+            if name == "SQLITE_FULL":
+                return storage_failure("full", path)
+            if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_PERM")):
+                return storage_failure(_folder_state(path.parent), path, detail=str(original))
+            return None
+        state = getattr(original, "sqlstate", None)
+        if state == "53100":  # disk_full
+            return StorageError(f"PostgreSQL at {self._target} has no disk space left: nothing of this save was written; ask its administrator",
+                                french="Enregistrement impossible : le serveur PostgreSQL n’a plus de place sur son disque. Rien de cet "
+                                       "enregistrement n’a été écrit ; prévenez son administrateur.",
+                                reason="full")
+        if state == "25006":  # read_only_sql_transaction
+            return StorageError(f"PostgreSQL at {self._target} is read-only (a standby?): nothing of this save was written",
+                                french="Enregistrement impossible : le serveur PostgreSQL est en lecture seule. Rien de cet enregistrement n’a été écrit.",
+                                reason="read-only")
+        if isinstance(error, sa.exc.OperationalError) and (state is None or state.startswith("08")):
+            return CanvassError(f"cannot connect to PostgreSQL at {self._target}: {str(original).strip()}")
+        return None
 
     def close(self) -> None:
-        """Close the connection (the data stays in the database)."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Close the connections (the data stays in the database)."""
+        self._closed = True
+        self._engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -397,37 +308,50 @@ class Store:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.dialect}, {_mask(self._target)!r})"
+        return f"Store({self.dialect}, {self._target!r})"
 
     # -- schema ------------------------------------------------------------------------------
 
     def _migrate(self, target: int) -> None:
         if not 0 <= target <= LATEST_VERSION:
             raise ValueError(f"schema version {target} does not exist (0 to {LATEST_VERSION})")
-        with self._transaction() as cursor:
+        with self._write() as connection:
             if self.dialect == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-            cursor.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            current = cursor.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
-            if current > LATEST_VERSION:
-                raise CanvassError(
-                    f"the campaign database {_mask(self._target)} has schema version {current}, newer than this canvass "
-                    f"knows ({LATEST_VERSION}): upgrade canvass before opening it"
-                )
-            for version in range(current + 1, target + 1):
-                for statement in MIGRATIONS[version - 1]:
-                    cursor.execute(statement.format(**_TYPES[self.dialect]))
-                cursor.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, _now()))
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            current = self._current_version(connection)
+            if target > current:
+                config = Config()
+                config.set_main_option("script_location", str(_MIGRATIONS))
+                config.attributes["connection"] = connection
+                command.upgrade(config, f"{target:04d}")
+
+    def _current_version(self, connection: sa.Connection) -> int:
+        """The schema version; a canvass ≤ 0.1 database (``schema_version`` only) is stamped with the Alembic revision it matches."""
+        tables = set(sa.inspect(connection).get_table_names())
+        legacy = connection.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one() if "schema_version" in tables else 0
+        migration = MigrationContext.configure(connection)
+        revision = migration.get_current_revision()
+        known = {script.revision for script in _SCRIPTS.walk_revisions()}
+        if int(legacy) > LATEST_VERSION or (revision is not None and revision not in known):
+            raise CanvassError(
+                f"the campaign database {self._target} has schema version {revision or legacy}, newer than this canvass "
+                f"knows ({LATEST_VERSION}): upgrade canvass before opening it"
+            )
+        if revision is None and legacy:
+            revision = f"{int(legacy):04d}"
+            migration.stamp(_SCRIPTS, revision)
+        return int(revision or 0)
 
     @property
     def schema_version(self) -> int:
         """Schema version of the database (:data:`LATEST_VERSION` once opened normally)."""
-        return self._query("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
+        with self._read() as connection:
+            return int(MigrationContext.configure(connection).get_current_revision() or 0)
 
     # -- campaigns ---------------------------------------------------------------------------
 
     def create_campaign(self, name: str, password: str, *, author: str) -> Campaign:
-        """Create a campaign protected by ``password`` (stored as a salted scrypt hash only).
+        """Create a campaign protected by ``password`` (stored as a salted argon2id hash only).
 
         Raises
         ------
@@ -438,57 +362,115 @@ class Store:
         author = _required_text(author, "author")
         password_hash = hash_password(password)
         now = _now()
-        with self._transaction() as cursor:
-            campaign_id = cursor.insert(
-                "INSERT INTO campaigns (name, password_hash, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                (name, password_hash, now, author),
-            )
+        with self._write() as connection:
+            campaign_id = self._insert_id(connection, self._insert(t.campaigns).values(
+                name=name, password_hash=password_hash, created_at=now, created_by=author).on_conflict_do_nothing(index_elements=["name"]))
             if campaign_id is None:
                 raise ConflictError(f"a campaign named {name!r} already exists: open it with its password, or choose another name")
-        return Campaign(int(campaign_id), name, _time(now), author)
+        return Campaign(campaign_id, name, _time(now), author)
 
     def campaigns(self) -> list[Campaign]:
         """Every campaign, by name."""
-        rows = self._query("SELECT id, name, created_at, created_by FROM campaigns ORDER BY name")
-        return [Campaign(int(row[0]), row[1], _time(row[2]), row[3]) for row in rows]
+        query = sa.select(t.campaigns.c.id, t.campaigns.c.name, t.campaigns.c.created_at, t.campaigns.c.created_by).order_by(t.campaigns.c.name)
+        with self._read() as connection:
+            return [Campaign(int(row.id), row.name, _time(row.created_at), row.created_by) for row in connection.execute(query)]
 
     def find_campaign(self, name: str) -> Campaign | None:
         """The campaign called ``name``, or None."""
-        row = self._query_one("SELECT id, name, created_at, created_by FROM campaigns WHERE name = ?", (str(name).strip(),))
-        return Campaign(int(row[0]), row[1], _time(row[2]), row[3]) if row else None
+        query = sa.select(t.campaigns.c.id, t.campaigns.c.name, t.campaigns.c.created_at, t.campaigns.c.created_by).where(
+            t.campaigns.c.name == str(name).strip())
+        with self._read() as connection:
+            row = connection.execute(query).first()
+        return Campaign(int(row.id), row.name, _time(row.created_at), row.created_by) if row else None
 
     def check_password(self, campaign: Campaign | int, password: str) -> bool:
-        """Tell whether ``password`` opens ``campaign`` (constant-time comparison of scrypt hashes).
+        """Tell whether ``password`` opens ``campaign``, without throttling (use :meth:`login` for a login form).
 
         Raises
         ------
         UnknownCampaignError
             If the campaign does not exist.
         """
-        row = self._query_one("SELECT password_hash FROM campaigns WHERE id = ?", (_campaign_id(campaign),))
-        if row is None:
-            raise UnknownCampaignError(f"no campaign with id {_campaign_id(campaign)} in {_mask(self._target)}")
-        return verify_password(password, row[0])
+        return verify_password(password, self._password_hash(campaign))
+
+    def login(self, campaign: Campaign | int, password: str, *, client: str, now: float | None = None) -> bool:
+        """Check a password typed in a login form, with throttling; tell whether it opens ``campaign``.
+
+        ``client`` says who tries (the app passes the browser's IP address; only
+        a hash of it is stored). A try is counted as wrong before the (slow)
+        check, so that tries sent in parallel are throttled too; a right
+        password then clears the client's count. A hash made by an older scheme
+        is replaced by an argon2id hash. ``now`` (Unix seconds) is for tests.
+
+        Raises
+        ------
+        TooManyAttemptsError
+            The client (or, after many wrong passwords from everywhere, everyone)
+            must wait: ``retry_after`` seconds, and a French message in ``french``.
+        UnknownCampaignError
+            If the campaign does not exist.
+        """
+        campaign_id, key = _campaign_id(campaign), client_key(client)
+        moment = time.time() if now is None else float(now)
+        failures = t.login_failures
+        with self._write() as connection:
+            stored = self._password_hash(campaign_id, connection)
+            connection.execute(failures.delete().where(failures.c.campaign_id == campaign_id,
+                                                       failures.c.last_failure_at < moment - self.throttle.forget_after))
+            for who in (key, EVERYONE):
+                connection.execute(self._insert(failures).values(campaign_id=campaign_id, client=who, failures=0, last_failure_at=moment)
+                                   .on_conflict_do_nothing(index_elements=["campaign_id", "client"]))
+            rows = connection.execute(sa.select(failures.c.client, failures.c.failures, failures.c.last_failure_at).where(
+                failures.c.campaign_id == campaign_id, failures.c.client.in_((key, EVERYONE))).with_for_update()).all()
+            wait = max(row.last_failure_at + self.throttle.wait(row.failures, everyone=row.client == EVERYONE) - moment for row in rows)
+            if wait > 0:
+                raise TooManyAttemptsError(wait)
+            connection.execute(failures.update().where(failures.c.campaign_id == campaign_id, failures.c.client.in_((key, EVERYONE)))
+                               .values(failures=failures.c.failures + 1, last_failure_at=moment))
+        if not verify_password(password, stored):
+            return False
+        fresh = hash_password(password) if needs_rehash(stored) else None
+        with self._write() as connection:
+            connection.execute(failures.delete().where(failures.c.campaign_id == campaign_id, failures.c.client == key))
+            connection.execute(failures.update().where(failures.c.campaign_id == campaign_id, failures.c.client == EVERYONE, failures.c.failures > 0)
+                               .values(failures=failures.c.failures - 1))
+            if fresh is not None:  # only if nobody changed the password meanwhile
+                connection.execute(t.campaigns.update().where(t.campaigns.c.id == campaign_id, t.campaigns.c.password_hash == stored)
+                                   .values(password_hash=fresh))
+        return True
 
     def set_password(self, campaign: Campaign | int, password: str, *, author: str) -> None:
-        """Replace the campaign's password (the app checks the old one first)."""
+        """Replace the campaign's password (the app checks the old one first); wrong-password counts are cleared."""
         password_hash = hash_password(password)
-        with self._transaction() as cursor:
-            cursor.execute("UPDATE campaigns SET password_hash = ? WHERE id = ?", (password_hash, _campaign_id(campaign)))
-            if cursor.rowcount == 0:
+        with self._write() as connection:
+            result = connection.execute(t.campaigns.update().where(t.campaigns.c.id == _campaign_id(campaign)).values(password_hash=password_hash))
+            if result.rowcount == 0:
                 raise UnknownCampaignError(f"no campaign with id {_campaign_id(campaign)}")
+            connection.execute(t.login_failures.delete().where(t.login_failures.c.campaign_id == _campaign_id(campaign)))
+
+    def _password_hash(self, campaign: Campaign | int, connection: sa.Connection | None = None) -> str:
+        query = sa.select(t.campaigns.c.password_hash).where(t.campaigns.c.id == _campaign_id(campaign))
+        if connection is None:
+            with self._read() as reading:
+                stored = reading.execute(query).scalar_one_or_none()
+        else:
+            stored = connection.execute(query).scalar_one_or_none()
+        if stored is None:
+            raise UnknownCampaignError(f"no campaign with id {_campaign_id(campaign)} in {self._target}")
+        return stored
 
     # -- documents ---------------------------------------------------------------------------
 
     def get(self, campaign: Campaign | int, kind: str, key: str = "main") -> Document | None:
         """The document ``(kind, key)`` of the campaign, or None if it was never saved."""
-        row = self._query_one(
-            "SELECT value, version, updated_at, updated_by FROM documents WHERE campaign_id = ? AND kind = ? AND key = ?",
-            (_campaign_id(campaign), _kind(kind), str(key)),
-        )
+        d = t.documents
+        query = sa.select(d.c.value, d.c.version, d.c.updated_at, d.c.updated_by).where(
+            d.c.campaign_id == _campaign_id(campaign), d.c.kind == _kind(kind), d.c.key == str(key))
+        with self._read() as connection:
+            row = connection.execute(query).first()
         if row is None:
             return None
-        return Document(json.loads(row[0]), int(row[1]), _time(row[2]), row[3], kind, str(key))
+        return Document(json.loads(row.value), int(row.version), _time(row.updated_at), row.updated_by, kind, str(key))
 
     def put(self, campaign: Campaign | int, kind: str, key: str, value: Any, *, expected_version: int | None, author: str) -> int:
         """Save a document if nobody saved it since version ``expected_version``; return its new version.
@@ -516,53 +498,101 @@ class Store:
             (or already exists when ``expected_version`` is None). Nothing was saved.
         UnknownCampaignError
             If the campaign does not exist.
+        StorageError
+            The disk is full or read-only; nothing was saved, the previous version is intact.
         """
         campaign_id, kind, key = _campaign_id(campaign), _kind(kind), str(key)
         author = _required_text(author, "author")
         text = _dumps(value)
-        with self._transaction() as cursor:
-            return self._put(cursor, campaign_id, kind, key, text, expected_version, author)
+        with self._write() as connection:
+            return self._put(connection, campaign_id, kind, key, text, expected_version, author)
 
-    def _put(self, cursor: _Cursor, campaign_id: int, kind: str, key: str, text: str, expected_version: int | None, author: str) -> int:
+    def update(self, campaign: Campaign | int, kind: str, key: str, change: Callable[[Any], Any], *, author: str, default: Any = None,
+               attempts: int = 100) -> int:
+        """Apply ``change`` to the newest value of a document and save it, again on the newer value if someone saved meanwhile.
+
+        ``change`` receives a copy of the value (``default`` when the document
+        does not exist yet) and returns the new value; it may run several times,
+        so it must not have side effects. Return the new version.
+
+        Raises
+        ------
+        ConflictError
+            The document kept changing during ``attempts`` tries.
+        """
+        for attempt in range(attempts):
+            document = self.get(campaign, kind, key)
+            value = change(copy.deepcopy(document.value) if document else copy.deepcopy(default))
+            try:
+                return self.put(campaign, kind, key, value, expected_version=document.version if document else None, author=author)
+            except ConflictError:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # back off so that the writers do not collide in step
+        raise ConflictError(f"{kind} {key!r} kept changing while saving ({attempts} tries); nothing was saved: try again",
+                            kind=kind, key=str(key))
+
+    def _put(self, connection: sa.Connection, campaign_id: int, kind: str, key: str, text: str, expected_version: int | None, author: str) -> int:
         now = _now()
-        if cursor.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign_id,)).fetchone() is None:
-            raise UnknownCampaignError(f"no campaign with id {campaign_id} in {_mask(self._target)}")
+        self._check_campaign(connection, campaign_id)
+        d = t.documents
         if expected_version is None:
-            cursor.execute(
-                "INSERT INTO documents (campaign_id, kind, key, value, version, updated_at, updated_by) VALUES (?, ?, ?, ?, 1, ?, ?) "
-                "ON CONFLICT (campaign_id, kind, key) DO NOTHING",
-                (campaign_id, kind, key, text, now, author),
-            )
-            new_version = 1
+            inserted = self._insert_id(connection, self._insert(d).values(
+                campaign_id=campaign_id, kind=kind, key=key, value=text, version=1, updated_at=now, updated_by=author,
+            ).on_conflict_do_nothing(index_elements=["campaign_id", "kind", "key"]))
+            saved, new_version = inserted is not None, 1
         else:
-            cursor.execute(
-                "UPDATE documents SET value = ?, version = version + 1, updated_at = ?, updated_by = ? "
-                "WHERE campaign_id = ? AND kind = ? AND key = ? AND version = ?",
-                (text, now, author, campaign_id, kind, key, int(expected_version)),
+            result = connection.execute(
+                d.update().where(d.c.campaign_id == campaign_id, d.c.kind == kind, d.c.key == key, d.c.version == int(expected_version))
+                .values(value=text, version=d.c.version + 1, updated_at=now, updated_by=author)
             )
-            new_version = int(expected_version) + 1
-        if cursor.rowcount != 1:
-            row = cursor.execute(
-                "SELECT version, updated_at, updated_by FROM documents WHERE campaign_id = ? AND kind = ? AND key = ?", (campaign_id, kind, key)
-            ).fetchone()
+            saved, new_version = result.rowcount == 1, int(expected_version) + 1
+        if not saved:
+            row = connection.execute(sa.select(d.c.version, d.c.updated_at, d.c.updated_by).where(
+                d.c.campaign_id == campaign_id, d.c.kind == kind, d.c.key == key)).first()
             raise _conflict(kind, key, expected_version, row)
-        cursor.execute(
-            "INSERT INTO history (campaign_id, kind, key, version, value, author, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (campaign_id, kind, key, new_version, text, author, now),
-        )
+        h = t.history
+        connection.execute(h.insert().values(campaign_id=campaign_id, kind=kind, key=key, version=new_version, value=text, author=author,
+                                             recorded_at=now))
+        if self.history_keep is not None:
+            connection.execute(h.delete().where(h.c.campaign_id == campaign_id, h.c.kind == kind, h.c.key == key,
+                                                h.c.version <= new_version - self.history_keep))
         return new_version
 
     def history(self, campaign: Campaign | int, kind: str | None = None, limit: int = 50) -> list[HistoryEntry]:
         """The last ``limit`` saves of the campaign (of one ``kind`` if given), newest first."""
-        sql = "SELECT kind, key, version, value, author, recorded_at FROM history WHERE campaign_id = ?"
-        params: list[Any] = [_campaign_id(campaign)]
+        h = t.history
+        query = sa.select(h.c.kind, h.c.key, h.c.version, h.c.value, h.c.author, h.c.recorded_at).where(h.c.campaign_id == _campaign_id(campaign))
         if kind is not None:
-            sql += " AND kind = ?"
-            params.append(_kind(kind))
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(int(limit))
-        rows = self._query(sql, params)
-        return [HistoryEntry(row[0], row[1], int(row[2]), json.loads(row[3]), row[4], _time(row[5])) for row in rows]
+            query = query.where(h.c.kind == _kind(kind))
+        with self._read() as connection:
+            rows = connection.execute(query.order_by(h.c.id.desc()).limit(int(limit))).all()
+        return [HistoryEntry(row.kind, row.key, int(row.version), json.loads(row.value), row.author, _time(row.recorded_at)) for row in rows]
+
+    def history_size(self, campaign: Campaign | int | None = None) -> HistorySize:
+        """Saves the history holds and the bytes of their values (of one campaign, or of the whole database)."""
+        h = t.history
+        size = sa.func.octet_length(h.c.value) if self.dialect == "postgresql" else sa.func.length(sa.cast(h.c.value, sa.LargeBinary))
+        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(size), 0))
+        if campaign is not None:
+            query = query.where(h.c.campaign_id == _campaign_id(campaign))
+        with self._read() as connection:
+            entries, total = connection.execute(query).one()
+        return HistorySize(int(entries), int(total))
+
+    def prune_history(self, keep: int | None = None) -> int:
+        """Delete every history entry older than the last ``keep`` versions of its document (default: ``history_keep``); return how many.
+
+        Saves trim their own document's history; this trims a database filled
+        before (or with a larger ``history_keep``). On SQLite, the file shrinks
+        only after ``VACUUM``.
+        """
+        keep = self.history_keep if keep is None else keep
+        if keep is None or keep < 1:
+            raise ValueError(f"keep must be at least 1, not {keep}")
+        h, newer = t.history, t.history.alias("newer")
+        latest = (sa.select(sa.func.max(newer.c.version)).where(newer.c.campaign_id == h.c.campaign_id, newer.c.kind == h.c.kind,
+                                                               newer.c.key == h.c.key).scalar_subquery())
+        with self._write() as connection:
+            return int(connection.execute(h.delete().where(h.c.version <= latest - keep)).rowcount)
 
     # -- field log ---------------------------------------------------------------------------
 
@@ -578,37 +608,22 @@ class Store:
         InputDataError
             Negative or non-whole counts, more doors opened than knocked, an unknown outcome.
         """
-        problems: list[str] = []
-        row = _field_row(problems, session=session, team=team, segment_id=segment_id, knocked=doors_knocked, opened=doors_opened,
-                         outcomes=_outcome_counts(problems, outcomes or {}))
-        if problems:
-            raise InputDataError("this field entry cannot be saved: " + "; ".join(problems),
-                                 hint="counts are whole numbers ≥ 0 and no more doors are opened than knocked")
+        entry = field_entry(session=session, team=team, segment_id=segment_id, doors_knocked=doors_knocked, doors_opened=doors_opened,
+                            outcomes=outcomes)
         author = _required_text(author, "author")
-        with self._transaction() as cursor:
-            self._check_campaign(cursor, campaign)
-            return cursor.insert(
-                "INSERT INTO field_events (campaign_id, session, team, segment_id, doors_knocked, doors_opened, outcomes, recorded_at, author) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_campaign_id(campaign), *row, _now(), author),
-            )
+        with self._write() as connection:
+            self._check_campaign(connection, campaign)
+            return self._insert_id(connection, t.field_events.insert().values(_event_row(_campaign_id(campaign), entry, _now(), author)))
 
     def import_field_csv(self, campaign: Campaign | int, path: str | Path, *, session: str, author: str,
                          teams: Iterable[str] | None = None, segments: Iterable[int] | None = None, replace: bool = False) -> int:
         """Import a field sheet (CSV) for ``session``, all lines or none; return the number of lines imported.
 
-        Columns (French or English, accents and case ignored): ``equipe``/``team``,
-        ``segment_id``, ``portes_frappees``/``doors_knocked``,
-        ``portes_ouvertes``/``doors_opened``, and optional outcome columns
-        ``soutien``, ``indecis``, ``opposant``, ``absent``, ``refus`` (blank = 0).
-        Any other column is refused: the log keeps counts only, never names or comments.
+        The sheet is read by :func:`canvass.campaign.field_csv.read_field_csv`
+        (its columns, ``teams`` and ``segments`` are described there).
 
         Parameters
         ----------
-        teams
-            Team names the session had; when given, other names are refused (typos).
-        segments
-            Segment ids of the territory; when given, other ids are refused.
         replace
             Replace the entries already logged for ``session``; otherwise a session
             that has entries is refused, so that a sheet is never counted twice.
@@ -622,95 +637,37 @@ class Store:
         path = Path(path)
         session = _required_text(session, "session")
         author = _required_text(author, "author")
-        raw = read_text_table(path)
-        columns: dict[str, str] = {}
-        unknown, duplicated = [], []
-        for column in raw.columns:
-            name = _normalise(column)
-            role = next((role for role, names in _FIELD_CSV_COLUMNS.items() if name in names), None)
-            role = role or next((outcome for outcome, names in _OUTCOME_ALIASES.items() if name in names), None)
-            if role is None:
-                unknown.append(column)
-            elif role in columns:
-                duplicated.append(column)
-            else:
-                columns[role] = column
-        missing = [_FIELD_CSV_COLUMNS[role][0] for role in _FIELD_CSV_COLUMNS if role not in columns]
-        if missing or unknown or duplicated:
-            what = "; ".join(filter(None, [
-                f"missing columns: {', '.join(missing)}" if missing else "",
-                f"unknown columns: {', '.join(unknown)}" if unknown else "",
-                f"columns given twice: {', '.join(duplicated)}" if duplicated else "",
-            ]))
-            raise InputDataError(
-                what + "; nothing was imported",
-                source=path,
-                where=f"header: {', '.join(raw.columns)}",
-                hint="the field sheet has the columns equipe, segment_id, portes_frappees, portes_ouvertes and optionally "
-                     f"{', '.join(OUTCOMES)}; remove other columns (no names or comments: counts only)",
-            )
-        known_teams = {str(team).strip() for team in teams} if teams is not None else None
-        known_segments = {int(segment) for segment in segments} if segments is not None else None
-        rows, problems = [], []
-        for index, record in enumerate(raw.to_dict("records")):
-            line_problems: list[str] = []
-            cell = lambda role: record.get(columns[role]) if role in columns else None  # noqa: E731
-            counts = {outcome: _count(line_problems, cell(outcome), columns[outcome], blank=0) for outcome in OUTCOMES if outcome in columns}
-            row = _field_row(
-                line_problems, session=session, team=cell("team"), segment_id=cell("segment_id"),
-                knocked=cell("doors_knocked"), opened=cell("doors_opened"), outcomes=counts, names=columns,
-            )
-            if not line_problems:
-                if known_teams is not None and row[1] not in known_teams:
-                    line_problems.append(f"column {columns['team']}: team {row[1]!r} is not one of the session's teams ({', '.join(sorted(known_teams))})")
-                if known_segments is not None and row[2] not in known_segments:
-                    line_problems.append(f"column {columns['segment_id']}: segment {row[2]} is not in the territory")
-            if line_problems:
-                problems.append(f"line {index + 2}: " + ", ".join(line_problems))
-            else:
-                rows.append(row)
-        if problems:
-            shown = "; ".join(problems[:5]) + (f" … ({len(problems)} bad lines in all)" if len(problems) > 5 else "")
-            raise InputDataError(
-                f"{len(problems)} line(s) cannot be imported; nothing was imported",
-                source=path,
-                where=shown,
-                hint="fix these lines (whole counts ≥ 0, doors opened ≤ doors knocked) and import the file again",
-            )
-        now = _now()
-        with self._transaction() as cursor:
-            self._check_campaign(cursor, campaign)
-            campaign_id = _campaign_id(campaign)
-            existing = cursor.execute("SELECT COUNT(*) FROM field_events WHERE campaign_id = ? AND session = ?", (campaign_id, session)).fetchone()[0]
+        entries = read_field_csv(path, session=session, teams=teams, segments=segments)
+        now, campaign_id, f = _now(), _campaign_id(campaign), t.field_events
+        with self._write() as connection:
+            self._check_campaign(connection, campaign_id)
+            existing = connection.execute(sa.select(sa.func.count()).where(f.c.campaign_id == campaign_id, f.c.session == session)).scalar_one()
             if existing and not replace:
                 raise InputDataError(
                     f"session {session!r} already has {existing} field entries; nothing was imported",
                     source=path,
                     hint="give another session name, or replace that session's entries (replace=True) if this sheet corrects them",
                 )
-            cursor.execute("DELETE FROM field_events WHERE campaign_id = ? AND session = ?", (campaign_id, session))
-            cursor.executemany(
-                "INSERT INTO field_events (campaign_id, session, team, segment_id, doors_knocked, doors_opened, outcomes, recorded_at, author) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(campaign_id, *row, now, author) for row in rows],
-            )
-        return len(rows)
+            connection.execute(f.delete().where(f.c.campaign_id == campaign_id, f.c.session == session))
+            if entries:
+                connection.execute(f.insert(), [_event_row(campaign_id, entry, now, author) for entry in entries])
+        return len(entries)
 
     def field_log(self, campaign: Campaign | int, *, session: str | None = None) -> pd.DataFrame:
         """The field log, one row per entry (:data:`FIELD_LOG_COLUMNS`), outcomes as integer columns (0 when not given)."""
-        sql = ("SELECT id, session, team, segment_id, doors_knocked, doors_opened, outcomes, recorded_at, author "
-               "FROM field_events WHERE campaign_id = ?")
-        params: list[Any] = [_campaign_id(campaign)]
+        f = t.field_events
+        query = sa.select(f.c.id, f.c.session, f.c.team, f.c.segment_id, f.c.doors_knocked, f.c.doors_opened, f.c.outcomes, f.c.recorded_at,
+                          f.c.author).where(f.c.campaign_id == _campaign_id(campaign))
         if session is not None:
-            sql += " AND session = ?"
-            params.append(str(session))
-        rows = self._query(sql + " ORDER BY id", params)
+            query = query.where(f.c.session == str(session))
+        with self._read() as connection:
+            rows = connection.execute(query.order_by(f.c.id)).all()
         records = []
         for row in rows:
-            outcomes = json.loads(row[6])
-            records.append({"event_id": row[0], "session": row[1], "team": row[2], "segment_id": row[3], "doors_knocked": row[4],
-                            "doors_opened": row[5], **{outcome: int(outcomes.get(outcome, 0)) for outcome in OUTCOMES},
-                            "recorded_at": row[7], "author": row[8]})
+            outcomes = json.loads(row.outcomes)
+            records.append({"event_id": row.id, "session": row.session, "team": row.team, "segment_id": row.segment_id,
+                            "doors_knocked": row.doors_knocked, "doors_opened": row.doors_opened,
+                            **{outcome: int(outcomes.get(outcome, 0)) for outcome in OUTCOMES}, "recorded_at": row.recorded_at, "author": row.author})
         frame = pd.DataFrame.from_records(records, columns=list(FIELD_LOG_COLUMNS))
         for column in ("event_id", "segment_id", "doors_knocked", "doors_opened", *OUTCOMES):
             frame[column] = frame[column].astype("int64")
@@ -721,19 +678,50 @@ class Store:
 
     def done_segments(self, campaign: Campaign | int, *, session: str | None = None) -> set[int]:
         """Segments with at least one field entry (in ``session`` if given): leave them out of the next plan."""
-        sql = "SELECT DISTINCT segment_id FROM field_events WHERE campaign_id = ?"
-        params: list[Any] = [_campaign_id(campaign)]
+        f = t.field_events
+        query = sa.select(f.c.segment_id).distinct().where(f.c.campaign_id == _campaign_id(campaign))
         if session is not None:
-            sql += " AND session = ?"
-            params.append(str(session))
-        return {int(row[0]) for row in self._query(sql, params)}
+            query = query.where(f.c.session == str(session))
+        with self._read() as connection:
+            return {int(segment) for segment in connection.execute(query).scalars()}
 
-    def _check_campaign(self, cursor: _Cursor, campaign: Campaign | int) -> None:
-        if cursor.execute("SELECT 1 FROM campaigns WHERE id = ?", (_campaign_id(campaign),)).fetchone() is None:
-            raise UnknownCampaignError(f"no campaign with id {_campaign_id(campaign)} in {_mask(self._target)}")
+    def _insert_id(self, connection: sa.Connection, statement: sa.Insert) -> int | None:
+        """Run a one-row ``INSERT``; return the first primary-key column of the row (the new ``id``), or None when nothing was inserted (``ON CONFLICT DO NOTHING``).
+
+        PostgreSQL tells through ``RETURNING`` (psycopg reports no row count for it); SQLite through the row count and the
+        last row id (``RETURNING`` needs SQLite 3.35, newer than some Debian 11 servers have).
+        """
+        if self.dialect == "postgresql":
+            row = connection.execute(statement.returning(*statement.table.primary_key.columns)).first()
+            return None if row is None else int(row[0])
+        result = connection.execute(statement)
+        return int(result.inserted_primary_key[0]) if result.rowcount == 1 else None
+
+    def _check_campaign(self, connection: sa.Connection, campaign: Campaign | int) -> None:
+        if connection.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.id == _campaign_id(campaign))).first() is None:
+            raise UnknownCampaignError(f"no campaign with id {_campaign_id(campaign)} in {self._target}")
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _folder_state(folder: Path) -> str:
+    """Why SQLite could not write in ``folder``: ``read-only`` file system, ``full`` disk, or ``permission``."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return "permission"
+    if stats.f_flag & os.ST_RDONLY:
+        return "read-only"
+    if stats.f_bavail == 0:
+        return "full"
+    return "permission"
+
+
+def _event_row(campaign_id: int, entry: FieldEntry, now: str, author: str) -> dict[str, Any]:
+    return {"campaign_id": campaign_id, "session": entry.session, "team": entry.team, "segment_id": entry.segment_id,
+            "doors_knocked": entry.doors_knocked, "doors_opened": entry.doors_opened, "outcomes": json.dumps(dict(entry.outcomes), sort_keys=True),
+            "recorded_at": now, "author": author}
 
 
 def _now() -> str:
@@ -789,7 +777,7 @@ def _dumps(value: Any) -> str:
         raise ValueError(f"cannot save this value: {error} (replace NaN/infinity by None)") from error
 
 
-def _conflict(kind: str, key: str, expected: int | None, row: tuple | None) -> ConflictError:
+def _conflict(kind: str, key: str, expected: int | None, row: Any) -> ConflictError:
     if row is None:
         return ConflictError(
             f"{kind} {key!r} no longer exists (you loaded version {expected}); nothing was saved: reload the campaign",
@@ -804,58 +792,3 @@ def _conflict(kind: str, key: str, expected: int | None, row: tuple | None) -> C
         message = (f"{kind} {key!r} was changed by {updated_by} at {when} (version {version}) after you loaded version {expected}; "
                    "your changes were not saved: reload it, apply them again and save")
     return ConflictError(message, kind=kind, key=key, expected_version=expected, current_version=version, updated_by=updated_by, updated_at=updated_at)
-
-
-def _normalise(name: object) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFKD", str(name)) if not unicodedata.combining(c)).lower().strip()
-    return re.sub(r"[\s\-'’.]+", "_", text)
-
-
-def _count(problems: list[str], value: object, column: str, *, blank: int | None = None) -> int:
-    """A whole count ≥ 0 from a cell (text or number); a problem is appended when it is not one."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)) or (isinstance(value, str) and not value.strip()):
-        if blank is None:
-            problems.append(f"column {column}: empty")
-            return 0
-        return blank
-    if isinstance(value, bool):
-        number = float("nan")
-    elif isinstance(value, str):
-        number = float(to_number(pd.Series([value], dtype="string")).iloc[0])
-    else:
-        number = float(value)
-    if not np.isfinite(number) or not number.is_integer():
-        problems.append(f"column {column}: {value!r} is not a whole number")
-        return 0
-    if number < 0:
-        problems.append(f"column {column}: {value!r} is negative")
-        return 0
-    return int(number)
-
-
-def _outcome_counts(problems: list[str], outcomes: Mapping[str, Any]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for name, value in outcomes.items():
-        outcome = next((key for key, names in _OUTCOME_ALIASES.items() if _normalise(name) in names), None)
-        if outcome is None:
-            problems.append(f"unknown outcome {name!r} (one of {', '.join(OUTCOMES)})")
-        elif outcome in counts:
-            problems.append(f"outcome {outcome!r} given twice")
-        else:
-            counts[outcome] = _count(problems, value, outcome)
-    return counts
-
-
-def _field_row(problems: list[str], *, session: object, team: object, segment_id: object, knocked: object, opened: object,
-               outcomes: dict[str, int], names: Mapping[str, str] | None = None) -> tuple:
-    """Check one field entry; return ``(session, team, segment_id, knocked, opened, outcomes JSON)``."""
-    names = names or {}
-    team_text = "" if team is None or (not isinstance(team, str) and pd.isna(team)) else str(team).strip()
-    if not team_text:
-        problems.append(f"column {names.get('team', 'team')}: no team")
-    segment = _count(problems, segment_id, names.get("segment_id", "segment_id"))
-    doors_knocked = _count(problems, knocked, names.get("doors_knocked", "doors_knocked"))
-    doors_opened = _count(problems, opened, names.get("doors_opened", "doors_opened"))
-    if doors_opened > doors_knocked:
-        problems.append(f"column {names.get('doors_opened', 'doors_opened')}: {doors_opened} doors opened but only {doors_knocked} knocked")
-    return (str(session), team_text, segment, doors_knocked, doors_opened, json.dumps(outcomes, sort_keys=True))

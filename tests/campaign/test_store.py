@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from canvass.campaign.store import (
     LATEST_VERSION,
@@ -67,9 +68,9 @@ def test_campaign_survives_a_restart(url):
 def test_passwords_are_salted_hashes(store, campaign):
     other = store.create_campaign("Autre campagne", "mot de passe", author="bob")
     assert store.check_password(campaign, "mot de passe") and not store.check_password(campaign, "Mot de passe")
-    with store._reading() as cursor:
-        hashes = [row[0] for row in cursor.execute("SELECT password_hash FROM campaigns ORDER BY id").fetchall()]
-    assert hashes[0] != hashes[1] and all("mot de passe" not in value and value.startswith("scrypt$") for value in hashes)
+    with store._read() as connection:
+        hashes = connection.execute(sa.text("SELECT password_hash FROM campaigns ORDER BY id")).scalars().all()
+    assert hashes[0] != hashes[1] and all("mot de passe" not in value and value.startswith("$argon2id$") for value in hashes)
     assert store.find_campaign("Autre campagne") == other and store.find_campaign("nope") is None
     with pytest.raises(ConflictError, match="already exists"):
         store.create_campaign("Autre campagne", "x", author="carol")
@@ -133,7 +134,8 @@ def test_concurrent_increments_lose_no_update(url):
     with open_store(url) as store:
         document = store.get(campaign, "field", "counter")
         assert document.value == {"n": 32} and document.version == 33
-        assert len(store.history(campaign, "field", limit=100)) == 33
+        # the history keeps the last 20 versions of the document, newest first
+        assert [entry.version for entry in store.history(campaign, "field", limit=100)] == list(range(33, 13, -1))
 
 
 def test_bad_values_and_kinds_are_refused(store, campaign):
@@ -162,8 +164,8 @@ def test_old_database_is_upgraded(url):
             old.log_field(campaign, session="s", team="A", segment_id=1, doors_knocked=1, doors_opened=0, author="alice")
     with open_store(url) as store:
         assert store.schema_version == LATEST_VERSION > 1
-        with store._reading() as cursor:
-            versions = [row[0] for row in cursor.execute("SELECT version FROM schema_version ORDER BY version").fetchall()]
+        with store._read() as connection:
+            versions = connection.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars().all()
         assert versions == list(range(1, LATEST_VERSION + 1))
         assert store.get(campaign, "strategy", "main").value == {"w": 1}
         assert store.check_password(campaign, "pw")
@@ -175,8 +177,9 @@ def test_old_database_is_upgraded(url):
 
 def test_database_from_a_newer_canvass_is_refused(url):
     with open_store(url) as store:
-        with store._transaction() as cursor:
-            cursor.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (LATEST_VERSION + 5, "2030-01-01T00:00:00+00:00"))
+        with store._write() as connection:
+            connection.execute(sa.text("INSERT INTO schema_version (version, applied_at) VALUES (:v, '2030-01-01T00:00:00+00:00')"),
+                               {"v": LATEST_VERSION + 5})
     with pytest.raises(CanvassError, match="newer than this canvass"):
         open_store(url)
 
@@ -282,16 +285,17 @@ def test_log_field_checks_counts(store, campaign):
 
 _KILLED_WRITER = """
 import sys, time
+import sqlalchemy as sa
 from canvass.campaign.store import open_store
 store = open_store(sys.argv[1])
 campaign = int(sys.argv[2])
 store.put(campaign, "strategy", "A", {"saved": True}, expected_version=None, author="writer")
 store.log_field(campaign, session="s", team="T", segment_id=1, doors_knocked=4, doors_opened=2, author="writer")
-with store._transaction() as cursor:
-    store._put(cursor, campaign, "strategy", "B", '{"saved": false}', None, "writer")
-    store._put(cursor, campaign, "strategy", "A", '{"saved": "overwritten"}', 1, "writer")
-    cursor.execute("INSERT INTO field_events (campaign_id, session, team, segment_id, doors_knocked, doors_opened, outcomes, recorded_at, author) "
-                   "VALUES (?, 's', 'T', 2, 1, 0, '{}', '2026-01-01T00:00:00+00:00', 'writer')", (campaign,))
+with store._write() as connection:
+    store._put(connection, campaign, "strategy", "B", '{"saved": false}', None, "writer")
+    store._put(connection, campaign, "strategy", "A", '{"saved": "overwritten"}', 1, "writer")
+    connection.execute(sa.text("INSERT INTO field_events (campaign_id, session, team, segment_id, doors_knocked, doors_opened, outcomes, "
+                               "recorded_at, author) VALUES (:c, 's', 'T', 2, 1, 0, '{}', '2026-01-01T00:00:00+00:00', 'writer')"), {"c": campaign})
     print("in the middle", flush=True)
     time.sleep(120)
 """
@@ -315,8 +319,9 @@ def test_writer_killed_mid_save_loses_nothing_saved_before(url):
             assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with open_store(url) as store:
         if store.dialect == "postgresql":
-            with store._reading() as cursor:
-                cursor.execute("SET lock_timeout = '10s'")  # a lock left by the dead writer would fail the next save
+            with psycopg_connect(url) as admin:  # a lock left by the dead writer would show as a transaction still open
+                assert admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL "
+                                     "AND pid <> pg_backend_pid()").fetchone()[0] == 0
         a = store.get(campaign, "strategy", "A")
         assert (a.value, a.version, a.updated_by) == ({"saved": True}, 1, "writer")
         assert store.get(campaign, "strategy", "B") is None
@@ -327,22 +332,28 @@ def test_writer_killed_mid_save_loses_nothing_saved_before(url):
         assert store.put(campaign, "strategy", "A", {"saved": "again"}, expected_version=1, author="alice") == 2
 
 
-def test_postgresql_connection_dropped_by_the_server_is_reopened(postgres_database):
-    """PostgreSQL only: a SQLite file has no server connection to lose."""
+def psycopg_connect(url: str):
     import psycopg
 
+    return psycopg.connect(url, autocommit=True)
+
+
+def test_postgresql_connection_dropped_by_the_server_is_reopened(postgres_database):
+    """PostgreSQL only: a SQLite file has no server connection to lose."""
     url = postgres_database
     with open_store(url) as store:
         campaign = store.create_campaign("Reconnexion", "pw", author="alice")
         store.put(campaign, "strategy", "main", {"w": 1}, expected_version=None, author="alice")
         for action in ("read", "write"):
-            with psycopg.connect(url, autocommit=True) as admin:  # what a server restart or an idle timeout does
-                pid = store._conn.info.backend_pid
-                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-                while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            with store._read() as connection:
+                before = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with psycopg_connect(url) as admin:  # what a server restart or an idle timeout does
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (before,)).fetchone():
                     time.sleep(0.02)
             if action == "read":
                 assert store.get(campaign, "strategy", "main").value == {"w": 1}
             else:
                 assert store.put(campaign, "strategy", "main", {"w": 2}, expected_version=1, author="alice") == 2
-            assert store._conn.info.backend_pid != pid
+            with store._read() as connection:
+                assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != before
