@@ -245,3 +245,25 @@ def _score(results: pd.DataFrame, params: ScoreParams, label: str, **kwargs) -> 
 def _reservoir_strategy(strategy: str) -> str:
     """The custom mix is checked against the mobilisation reservoir, its main term."""
     return "mobilisation" if strategy == "custom" else strategy
+
+
+def backtest_territory(territory, params: ScoreParams, *, source: str, target: str, seed: int = 0, n_boot: int = N_BOOT) -> BacktestResult:
+    """:func:`backtest` on a built :class:`~canvass.territory.model.Territory`: its polygons and census rates feed the ``shrunk`` row."""
+    from canvass.scores.score import census_rates
+
+    return backtest(territory.results, params, source=source, target=target, bureaux=territory.bureaux,
+                    features=census_rates(territory), seed=seed, n_boot=n_boot)
+
+
+def long_table(results: dict[str, BacktestResult]) -> pd.DataFrame:
+    """One row per (case, ranking): the case label, its ballots and strategy, then every figure of :func:`compare`."""
+    frames = []
+    for case, result in results.items():
+        frame = result.table.reset_index(names="ranking")
+        frame.insert(0, "case", case)
+        frame.insert(1, "source", result.source)
+        frame.insert(2, "target", result.target)
+        frame.insert(3, "strategy", result.strategy)
+        frame.insert(4, "n_bureaux", result.n_bureaux)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

@@ -49,6 +49,9 @@ def score_territory(
 
     With ``params.census_weight`` > 0 the census model is fitted first
     (cross-validated, seeded) and its out-of-fold camp share is blended in.
+    With ``params.model == "shrunk"`` the rates are the forecast of
+    :mod:`canvass.scores.shrunk`, with the bureau polygons as neighbours and
+    the census rates (when the territory has them) in the prior.
     An election where the camp has no candidate is left out, listed in
     :attr:`TerritoryScores.skipped_elections` and raised as a
     :class:`~canvass.scores.camps.CampWarning`.
@@ -67,8 +70,12 @@ def score_territory(
         plain = score_bureaux(territory.results, ScoreParams(strategy="mobilisation", camp=params.camp, decay=params.decay, round=params.round, elections=params.elections, min_registered=0))
         models["share_camp"] = fit_model(bureau_features(territory), plain["share_camp"], seed=seed)
         predicted = models["share_camp"].predicted
+    shrunk_inputs = {}
+    if params.model == "shrunk":
+        progress(0.4, "modèle lissé (voisins, recensement)")
+        shrunk_inputs = {"bureaux": territory.bureaux, "features": census_rates(territory), "seed": seed}
     progress(0.6, "scores par bureau")
-    bureaux = score_bureaux(territory.results, params, n_doors=n_doors, predicted_share_camp=predicted)
+    bureaux = score_bureaux(territory.results, params, n_doors=n_doors, predicted_share_camp=predicted, **shrunk_inputs)
     skipped = tuple(bureaux.attrs.get("skipped_elections", ()))
     known = bureaux.index.isin(territory.bureaux["bureau_id"])
     bureaux = bureaux[known]
@@ -86,6 +93,18 @@ def score_territory(
         warnings.warn(CampWarning(item.message), stacklevel=2)
     progress(1.0, "scores prêts")
     return TerritoryScores(params, bureaux, segment_table, models, skipped)
+
+
+def census_rates(territory: Territory) -> pd.DataFrame | None:
+    """Census rates by bureau for the ``shrunk`` model, or None when the territory has no census or grid data."""
+    from canvass.scores.census_model import bureau_features
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a thin census coverage only weakens the prior, the build report already says so
+            return bureau_features(territory)
+    except InputDataError:
+        return None
 
 
 def displayed(table: pd.DataFrame) -> pd.DataFrame:

@@ -223,11 +223,17 @@ def _census_prior(raw: pd.Series, neighbour_prior: pd.Series, features: pd.DataF
     return fit.predicted.reindex(raw.index).fillna(neighbour_prior)
 
 
-def ballot_weights(ballots: pd.MultiIndex, *, decay: float, target_round: int) -> pd.Series:
-    """Weight of each (election, round): ``decay`` per election back from the latest, :data:`OTHER_ROUND_WEIGHT` for the other round."""
-    elections = sorted(set(ballots.get_level_values("election")), reverse=True)
+def ballot_weights(ballots: pd.MultiIndex, *, decay: float, target: Ballot) -> pd.Series:
+    """Weight of each (election, round): ``decay`` per election back from the target's, :data:`OTHER_ROUND_WEIGHT` for the other round.
+
+    A round of the target's own election (round 1 before round 2) weighs 1: it is the same race.
+    """
+    elections = sorted(set(ballots.get_level_values("election")) | {target.election}, reverse=True)
+    elections = [e for e in elections if e <= target.election]
     age = {election: i for i, election in enumerate(elections)}
-    values = [decay ** age[e] * (1.0 if r == target_round else OTHER_ROUND_WEIGHT) for e, r in ballots]
+    newest = min(age[e] for e in ballots.get_level_values("election"))
+    values = [decay ** (age[e] - newest) * (1.0 if r == target.round or e == target.election else OTHER_ROUND_WEIGHT)
+              for e, r in ballots]
     return pd.Series(values, index=ballots)
 
 
@@ -302,7 +308,7 @@ def forecast(
     else:
         neighbours = sparse.csr_matrix((len(bureau_ids), len(bureau_ids)))
     ballots = table.index.droplevel("bureau_id").unique()
-    weights = ballot_weights(ballots, decay=decay, target_round=target.round)
+    weights = ballot_weights(ballots, decay=decay, target=target)
     if features is not None:
         features = features.drop(columns=[c for c in ("coverage",) if c in features.columns])
     abstention = _forecast_rate(table, "n_abstentions", "n_registered", weights, abstention_level(history, target),
