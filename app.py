@@ -134,8 +134,17 @@ def configured_password() -> str | None:
     return os.environ.get("CANVASS_PASSWORD")
 
 
+def client_address() -> str:
+    """Who is logging in, for the wrong-password throttle: the first address a proxy forwarded, else the browser's address."""
+    forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+    address = st.context.ip_address  # None on localhost
+    return forwarded or (address if isinstance(address, str) else "") or "inconnu"
+
+
 def login() -> bool:
-    """The campaign password, before any data shows."""
+    """The campaign password, before any data shows; wrong passwords are throttled per browser and per campaign."""
+    from canvass.errors import StorageError, TooManyAttemptsError
+
     if st.session_state.get("authenticated"):
         return True
     expected = configured_password()
@@ -147,8 +156,11 @@ def login() -> bool:
         name = st.text_input("Votre prénom (pour l’historique)", key="login_name")
         password = st.text_input("Mot de passe de la campagne", type="password", key="login_password")
         if st.form_submit_button("Entrer"):
-            existing = store().find_campaign(CAMPAIGN)
-            valid = store().check_password(existing, password) if existing else hmac.compare_digest(password.encode(), expected.encode())
+            try:
+                valid = store().login(campaign(), password, client=client_address())
+            except (TooManyAttemptsError, StorageError) as error:
+                st.error(error.french)
+                return False
             if valid:
                 st.session_state["authenticated"] = True
                 st.session_state["author"] = name.strip() or "organisateur"

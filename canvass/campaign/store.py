@@ -425,6 +425,7 @@ class Store:
             wait = max(row.last_failure_at + self.throttle.wait(row.failures, everyone=row.client == EVERYONE) - moment for row in rows)
             if wait > 0:
                 raise TooManyAttemptsError(wait)
+            everyone_before = next(row.last_failure_at for row in rows if row.client == EVERYONE)
             connection.execute(failures.update().where(failures.c.campaign_id == campaign_id, failures.c.client.in_((key, EVERYONE)))
                                .values(failures=failures.c.failures + 1, last_failure_at=moment))
         if not verify_password(password, stored):
@@ -432,8 +433,11 @@ class Store:
         fresh = hash_password(password) if needs_rehash(stored) else None
         with self._write() as connection:
             connection.execute(failures.delete().where(failures.c.campaign_id == campaign_id, failures.c.client == key))
+            # take back this try from the campaign's count (its time too, unless a wrong password came since)
             connection.execute(failures.update().where(failures.c.campaign_id == campaign_id, failures.c.client == EVERYONE, failures.c.failures > 0)
-                               .values(failures=failures.c.failures - 1))
+                               .values(failures=failures.c.failures - 1,
+                                       last_failure_at=sa.case((failures.c.last_failure_at == moment, everyone_before),
+                                                               else_=failures.c.last_failure_at)))
             if fresh is not None:  # only if nobody changed the password meanwhile
                 connection.execute(t.campaigns.update().where(t.campaigns.c.id == campaign_id, t.campaigns.c.password_hash == stored)
                                    .values(password_hash=fresh))
