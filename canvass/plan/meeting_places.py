@@ -83,6 +83,16 @@ class MeetingPlaceSuggestion:
         ]
         return pd.DataFrame(rows, columns=["Lieu", "Type", "Latitude", "Longitude", "Valeur à portée", "Portes à portée", "Équipes"])
 
+    def teams_table(self) -> pd.DataFrame:
+        """The teams in the layout of ``equipes.csv`` (read back by :func:`~canvass.plan.teams.read_teams`), meeting places suggested."""
+        place_of = {team: place for place in self.places for team in place.teams}
+        return pd.DataFrame([
+            {"nom": t.name, "taille": t.size, "point_de_rendez_vous": place_of[t.name].name, "lat": round(place_of[t.name].lat, 6),
+             "lon": round(place_of[t.name].lon, 6), "minutes": t.minutes, "vitesse_kmh": t.speed_kmh, "minutes_par_porte": t.minutes_per_door,
+             "minutes_entree_immeuble": t.minutes_per_building, "retour": "oui" if t.return_to_start else "non"}
+            for t in self.teams
+        ])
+
     def places_by_name(self) -> dict[str, tuple[float, float]]:
         """``{name: (x, y)}`` in Lambert-93, to join the app's meeting-place choices."""
         return {place.name: place.xy for place in self.places}

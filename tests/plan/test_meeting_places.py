@@ -141,13 +141,18 @@ def demo(tmp_path_factory):
     return territory, scores.segments, read_teams(folder / "equipes.csv", addresses=territory.addresses)
 
 
-def test_suggested_places_beat_the_demo_typed_ones(demo):
+def test_suggested_places_beat_the_demo_typed_ones(demo, tmp_path):
     territory, values, teams = demo
     typed_places = {team.start_xy for team in teams}
     suggestion = suggest_meeting_places(territory, values, teams, len(typed_places))
     assert len(suggestion.places) == len(typed_places)
     assert sum(len(place.teams) for place in suggestion.places) == len(teams)
     assert suggestion.covered_value <= suggestion.demand_value + 1e-6
+    # The organiser's teams file, places suggested, reads back as the same teams.
+    suggestion.teams_table().to_csv(tmp_path / "equipes.csv", sep=";", index=False)
+    back = read_teams(tmp_path / "equipes.csv")
+    assert [(t.name, t.size, t.minutes) for t in back] == [(t.name, t.size, t.minutes) for t in suggestion.teams]
+    assert np.allclose([t.start_xy for t in back], [t.start_xy for t in suggestion.teams], atol=1.0)
     typed = plan_walks(build_problem(territory.segments, values, teams), time_limit_s=3, seed=0).totals()
     suggested = plan_walks(build_problem(territory.segments, values, list(suggestion.teams)), time_limit_s=3, seed=0).totals()
     assert suggested["value"] >= typed["value"]
