@@ -15,6 +15,8 @@ Methods, each plan re-checked by the independent checker:
 - ``organiser``: value per minute, balanced turfs, nearest street next, best of a small grid
   (:func:`canvass.plan.organiser.organiser_plan`);
 - ``greedy``: the planner's greedy start alone (:func:`canvass.plan.solve.greedy_plan`);
+- ``or-tools``: the planner without its improvement phase (OR-Tools' search alone, the greedy start
+  where the instance is too large for OR-Tools);
 - ``ours``: the planner with ``--time-limit`` seconds (every method that searches gets the same seconds).
 
 Yardsticks: the zero-walking and service bounds (:mod:`canvass.plan.bounds`), which no plan can
@@ -80,6 +82,7 @@ def methods(time_limit: float, seed: int) -> dict:
         "baseline": lambda problem: baseline_plan(problem, seed=seed),
         "organiser": lambda problem: organiser_plan(problem, seed=seed),
         "greedy": lambda problem: greedy_plan(problem, seed=seed),
+        "or-tools": lambda problem: plan_walks(problem, time_limit_s=time_limit, seed=seed, improve_share=0.0),
         "ours": lambda problem: plan_walks(problem, time_limit_s=time_limit, seed=seed),
     }
 

@@ -135,6 +135,8 @@ class ArcSolution:
     seconds_to_first: float
     seconds: float
     history: tuple[tuple[float, int], ...] = field(default_factory=tuple)
+    status: str = "ok"
+    """``ok`` when OR-Tools answered at least once; ``start kept`` when it returned nothing in time and the start stands."""
 
     def served(self, n_arcs: int) -> np.ndarray:
         """Boolean mask of served arcs."""
@@ -163,6 +165,7 @@ class _Search:
 
     def __init__(self, instance: ArcInstance, *, neighbours: int | None):
         self.instance = instance
+        self.answered = 0  # searches that returned a solution
         n_vehicles, n_arcs = instance.n_vehicles, instance.n_arcs
         depot_keys = np.unique(np.concatenate([instance.starts, instance.ends]))
         self.n_depots = n_depots = len(depot_keys)
@@ -271,6 +274,7 @@ class _Search:
                     return [tuple(route) for route in routes], self.objective(routes)
         if assignment is None:
             assignment = routing.SolveWithParameters(self.params)
+        self.answered += assignment is not None
         if assignment is None:
             # OR-Tools found nothing in time (or could not read the start): the start, feasible by construction, stands.
             return ([tuple(route) for route in routes], self.objective(routes)) if routes is not None else None
@@ -360,7 +364,8 @@ def solve(
             current = candidate
         temperature = max(1e-4, temperature * 0.95)
     progress(1.0, f"coût {best[1]}")
-    return ArcSolution(tuple(tuple(route) for route in best[0]), best[1], history[0][1], history[0][0], elapsed(), tuple(history))
+    return ArcSolution(tuple(tuple(route) for route in best[0]), best[1], history[0][1], history[0][0], elapsed(), tuple(history),
+                       "ok" if search.answered else "start kept")
 
 
 def _perturb(instance: ArcInstance, routes: list[list[tuple[int, bool]]], rng: np.random.Generator) -> list[list[tuple[int, bool]]]:

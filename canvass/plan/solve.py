@@ -126,11 +126,11 @@ def plan_walks(
                                      seed=int(rng.integers(2**31)), should_stop=should_stop,
                                      on_progress=lambda fraction, message, report=report: report(fraction * or_tools, message)).routes
                 searched[tuple(team_ids)] = (arcs, found)
-            if or_tools < 1:
+            if improve_share > 0:
                 found = improve(instance, found, time_limit_s=deadline - time.perf_counter(), seed=int(rng.integers(2**31)), should_stop=should_stop)
                 searched.setdefault(tuple(team_ids), (arcs, start))
             searches |= {"OR-Tools"} if or_tools > 0 else set()
-            searches |= {"improvement"} if or_tools < 1 else set()
+            searches |= {"improvement"} if improve_share > 0 else set()
         for vehicle, route in enumerate(found):
             routes[int(team_ids[vehicle])] = [(int(arcs[arc]), reverse) for arc, reverse in route]
     method = f"{' + '.join(sorted(searches)) or 'greedy'} ({layout})"

@@ -162,6 +162,7 @@ def test_resplit_never_makes_more_routes_than_vehicles():
         assert all(sum(int(instance.demand[arc]) for arc, _ in route) <= 3 for route in routes)
     solution = solve(instance, initial=start, time_limit_s=1.0, seed=0, perturb=True)
     assert len(solution.routes) == 2 and sorted(arc for route in solution.routes for arc, _ in route) == [0, 1, 2, 3]
+    assert solution.status == "ok" and solution.objective == 4 * 5 + 2 * 3  # service, and out, across and back per route
 
 
 def test_a_start_with_more_routes_than_vehicles_is_refused():
