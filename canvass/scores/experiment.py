@@ -177,15 +177,21 @@ def strata(score: pd.Series, n_strata: int) -> pd.Series:
 
 
 def draw(stratum: pd.Series, *, share: float, seed: int) -> pd.Series:
-    """Hold back ``round(share × size)`` bureaux of each stratum (at least one of any stratum of two or more), at random from ``seed``."""
+    """Hold back ``round(share × size)`` bureaux of each stratum (at least one of any stratum of two or more, never all), at random from ``seed``.
+
+    Bureaux are taken in ``bureau_id`` order and strata in increasing order,
+    so the draw depends on the seed and the bureaux only.
+    """
     rng = np.random.default_rng(seed)
-    held = pd.Series(False, index=stratum.index, name="held_back")
-    for _, members in stratum.sort_index().groupby(stratum.sort_index(), sort=True):
-        ids = members.index.to_numpy()
-        n_back = int(round(share * len(ids)))
-        n_back = min(max(n_back, 1 if len(ids) >= 2 else 0), len(ids) - 1) if len(ids) >= 2 else 0
-        held.loc[rng.permutation(ids)[:n_back]] = True
-    return held
+    ordered = stratum.sort_index()
+    labels = ordered.to_numpy()
+    held = np.zeros(len(labels), dtype=bool)
+    for level in np.unique(labels):
+        members = np.flatnonzero(labels == level)
+        n = len(members)
+        n_back = min(max(int(round(share * n)), 1), n - 1) if n >= 2 else 0
+        held[rng.permutation(members)[:n_back]] = True
+    return pd.Series(held, index=ordered.index, name="held_back").reindex(stratum.index)
 
 
 def assign(
@@ -248,11 +254,14 @@ def assign(
 
 def _within_sd(values: pd.Series, stratum: pd.Series) -> float:
     """Standard deviation of ``values`` around their stratum means (NaN when unknown)."""
-    known = values.notna()
-    if known.sum() <= stratum[known].nunique():
+    known = values.notna().to_numpy()
+    y = values.to_numpy(float)[known]
+    _, group = np.unique(stratum.to_numpy()[known], return_inverse=True)
+    n_groups = group.max() + 1 if len(group) else 0
+    if len(y) <= n_groups:
         return float("nan")
-    residual = values[known] - values[known].groupby(stratum[known]).transform("mean")
-    return float(np.sqrt((residual**2).sum() / (known.sum() - stratum[known].nunique())))
+    means = np.bincount(group, weights=y) / np.bincount(group)
+    return float(np.sqrt(((y - means[group]) ** 2).sum() / (len(y) - n_groups)))
 
 
 @dataclass(frozen=True)
@@ -286,15 +295,20 @@ def outcomes(results: pd.DataFrame, camp: Camp | None, *, election: str, round_:
     return out
 
 
-def difference_in_means(y: pd.Series, treated: pd.Series, stratum: pd.Series, *, alpha: float = ALPHA) -> tuple[float, float]:
-    """Stratified difference in means (canvassed − held back), weighted by stratum size, with its Neyman standard error."""
+def difference_in_means(y: pd.Series, treated: pd.Series, stratum: pd.Series) -> tuple[float, float]:
+    """Stratified difference in means (canvassed − held back), weighted by stratum size, with its Neyman standard error.
+
+    Strata lacking either group are left out.
+    """
+    values, is_treated = y.to_numpy(float), treated.to_numpy(bool)
+    _, group = np.unique(stratum.to_numpy(), return_inverse=True)
     estimate, variance, total = 0.0, 0.0, 0
-    for _, index in y.groupby(stratum).groups.items():
-        y_s, t_s = y.loc[index], treated.loc[index]
-        a, b = y_s[t_s], y_s[~t_s]
+    for level in range(group.max() + 1):
+        a = values[(group == level) & is_treated]
+        b = values[(group == level) & ~is_treated]
         if len(a) < 1 or len(b) < 1:
             continue
-        n = len(y_s)
+        n = len(a) + len(b)
         estimate += n * (a.mean() - b.mean())
         variance += n**2 * ((a.var(ddof=1) if len(a) > 1 else 0.0) / len(a) + (b.var(ddof=1) if len(b) > 1 else 0.0) / len(b))
         total += n
