@@ -9,6 +9,7 @@
     canvass plan TERRITORY --scores scores.gpkg --teams equipes.csv --out plan.gpkg   (or: canvass plan --demo)
     canvass export plan.gpkg --out partage/ --base-url https://example.org/porte-a-porte
     canvass field import terrain.csv --campaign demo; canvass field done --out done.csv; canvass field progress --plan plan.gpkg
+    canvass batch DATA --commune 04 --workers 2 --out lots/ [--scheduler tcp://host:8786] [--teams-rule taille=2,inscrits=1000]
 """
 
 from __future__ import annotations
@@ -262,6 +263,50 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ProgressBar:
+    """A progress bar over communes on stderr: redrawn in place on a terminal, one line per tenth otherwise."""
+
+    def __init__(self, quiet: bool = False, width: int = 30):
+        self.quiet, self.width = quiet, width
+        self.start = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.quiet or (not self.tty and int(fraction * 10) == self.shown and fraction < 1):
+            return
+        self.shown = int(fraction * 10)
+        filled = int(round(fraction * self.width))
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {message} ({time.perf_counter() - self.start:.0f} s)"
+        print(f"\r{line[:150]:150}" if self.tty else line, end="\n" if not self.tty or fraction >= 1 else "", file=sys.stderr, flush=True)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from canvass.batch import BatchSettings, TeamsRule, run_batch, teams_by_commune
+
+    if args.teams and args.teams_rule:
+        raise CanvassError("give --teams or --teams-rule, not both")
+    args.strategy = args.strategy or ("mobilisation" if args.camp else "turnout")
+    settings = BatchSettings(
+        score=_score_params(args),
+        rule=TeamsRule.parse(args.teams_rule) if args.teams_rule else TeamsRule(),
+        teams=teams_by_commune(Path(args.teams), args.commune) if args.teams else None,
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+    )
+    result = run_batch(Path(args.data), args.commune, Path(args.out), settings, workers=args.workers, scheduler=args.scheduler,
+                       on_progress=_ProgressBar(args.quiet))
+    summary = result.summary
+    failed = summary[(summary["erreurs"] != "") & (summary["erreurs"] != "pas de rues : plan impossible")]
+    no_streets = int((summary["erreurs"] == "pas de rues : plan impossible").sum())
+    print(f"{len(summary)} communes: {len(summary) - len(failed) - no_streets} planned, {no_streets} without streets (built and scored, no plan), "
+          f"{len(failed)} failed; {len(result.skipped)} finished by an earlier run were skipped")
+    for row in failed.itertuples():
+        print(f"  {row.commune}: {row.erreurs}")
+    print(f"summary written to {result.summary_path} in {result.seconds:.1f} s", file=sys.stderr)
+    return 0 if failed.empty else 1
+
+
 def _cmd_field(args: argparse.Namespace) -> int:
     import os
 
@@ -391,6 +436,26 @@ def build_parser() -> argparse.ArgumentParser:
     field.add_argument("--plan", help="with progress: the plan GeoPackage")
     field.add_argument("--out", help="with done: CSV to write (for canvass plan --done)")
     field.set_defaults(handler=_cmd_field)
+
+    batch = commands.add_parser("batch", help="build, score and plan many communes at once over Dask (a département, France)")
+    batch.add_argument("data", help="folder of official files (read whole), or a folder of such folders (one per commune or département)")
+    batch.add_argument("--commune", nargs="+", action="extend", required=True, metavar="CODE",
+                       help="INSEE commune, arrondissement or département codes (04 plans every commune of the département)")
+    batch.add_argument("--out", required=True, help="output folder: one folder per commune and synthese.csv")
+    batch.add_argument("--workers", type=int, default=2, help="Dask worker processes of the local cluster, one thread each (0: serial; default 2)")
+    batch.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786) instead of a local cluster")
+    batch.add_argument("--teams-rule", help="teams per commune, e.g. taille=2,inscrits=1000,minutes=120 (the default), meeting at the polling places")
+    batch.add_argument("--teams", help="teams CSV with a commune column (and the columns of canvass plan --teams)")
+    batch.add_argument("--time-limit", type=float, default=10.0, help="seconds of plan search per commune (0: greedy start only, exactly reproducible; default 10)")
+    batch.add_argument("--seed", type=int, default=0)
+    batch.add_argument("--strategy", choices=["mobilisation", "persuasion", "turnout", "custom"],
+                       help="scoring strategy (default: mobilisation with --camp, else turnout)")
+    batch.add_argument("--camp", action="append", default=[], metavar="SELECTORS", help="our camp, as in canvass score")
+    batch.add_argument("--decay", type=float, default=0.5, help="weight of each older election relative to the next (default 0.5)")
+    batch.add_argument("--round", type=int, help="round to read in every election (default: each election's first round present)")
+    batch.add_argument("--weights", help="custom strategy weights, e.g. mobilisation=1,persuasion=1,turnout=0")
+    batch.add_argument("--min-registered", type=int, default=50, help="suppress figures on fewer registered voters (default 50)")
+    batch.set_defaults(handler=_cmd_batch)
 
     report = commands.add_parser("report", help="print the report of a territory file")
     report.add_argument("territory", help="territory GeoPackage written by canvass build")

@@ -164,7 +164,7 @@ def _plan(territory, scores, teams, folder: Path, settings: BatchSettings):
     from canvass.plan.problem import build_problem
     from canvass.plan.solve import greedy_plan, plan_walks
 
-    problem = build_problem(territory.segments, scores.segments, teams, addresses=territory.addresses)
+    problem = build_problem(territory.segments, scores.segments, teams)  # as canvass plan and the app do
     if settings.time_limit_s > 0:
         plan = plan_walks(problem, time_limit_s=settings.time_limit_s, seed=settings.seed)
     else:

@@ -207,7 +207,7 @@ def build_group(group: Group) -> GroupBuild:
             territory = build_territory(group.source, group.codes)
         return GroupBuild(group, territory, job_codes(territory.bureaux["bureau_id"], group.codes), seconds=time.perf_counter() - clock)
     except Exception as error:  # noqa: BLE001 - any bad file must stay this group's problem
-        return GroupBuild(group, None, _communes_in_files(group), error=describe(error), seconds=time.perf_counter() - clock)
+        return GroupBuild(group, None, _communes_in_files(group), error=f"{group.source}: {describe(error)}", seconds=time.perf_counter() - clock)
 
 
 def _communes_in_files(group: Group) -> tuple[str, ...]:

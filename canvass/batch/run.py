@@ -168,6 +168,9 @@ def _run_dask(groups: list[Group], out: Path, settings: BatchSettings, progress:
     from distributed import Client, LocalCluster, as_completed
 
     own = []
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(max(level, logging.WARNING))  # the cluster's start and stop are not the organiser's business
     if client is None:
         if scheduler:
             client = Client(scheduler)
@@ -226,6 +229,7 @@ def _run_dask(groups: list[Group], out: Path, settings: BatchSettings, progress:
     finally:
         for item in own:
             item.close()
+        quiet.setLevel(level)
 
 
 def _summary(rows: dict, communes: list[str], infos: list[GroupInfo]) -> pd.DataFrame:
