@@ -240,16 +240,18 @@ def ballot_weights(ballots: pd.MultiIndex, *, decay: float, target: Ballot) -> p
 def abstention_level(history: pd.DataFrame, target: Ballot) -> float:
     """Logit of the territory's expected abstention for ``target``, from the history only.
 
-    The last ballot of the target's type and round if the history has one;
+    The target election's own earlier round (round 1 before round 2), else
+    the last ballot of the target's type and round if the history has one;
     else the last ballot, moved by the typical national swing between its
     type and the target's (:data:`TYPICAL_TURNOUT`; none when a type is unknown).
     """
     totals = history.groupby(["election", "round"])[["n_abstentions", "n_registered"]].sum()
     totals = totals[totals["n_registered"] > 0]
     rate = totals["n_abstentions"] / totals["n_registered"]
+    own = [b for b in rate.index if b[0] == target.election]
     same = [b for b in rate.index if election_kind(b[0]) == target.kind and b[1] == target.round]
-    if same:
-        return float(_logit(np.array(rate.loc[max(same)])))
+    if own or same:
+        return float(_logit(np.array(rate.loc[max(own or same)])))
     last = max(rate.index)
     typical_from = TYPICAL_TURNOUT.get((election_kind(last[0]), last[1]))
     typical_to = TYPICAL_TURNOUT.get((target.kind, target.round))
