@@ -26,6 +26,9 @@ from canvass.opendata._io import sniff_separator
 KINDS = ("bureaux", "contours", "results", "iris", "census", "grid", "reu", "ban", "streets", "teams")
 """Kinds of input a territory is built from (``teams`` files are for the planner); ``ignore`` may also be forced."""
 
+SOURCES_FILE = "SOURCES.json"
+"""Licences, vintages and attributions of the files a folder got from ``canvass fetch``."""
+
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".topojson", ".fgb")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 STREET_SUFFIXES = (".osm", ".pbf", ".graphml", ".gml", ".o5m")
@@ -106,8 +109,8 @@ def _forced(path: Path, kind: str) -> InputFile:
 
 
 def _is_sidecar(path: Path) -> bool:
-    """Shapefile companions and metadata are read with their main file."""
-    return path.suffix.lower() in {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".md", ".xml", ".sbn", ".sbx"}
+    """Shapefile companions and metadata are read with their main file; the sources record of ``canvass fetch`` travels as metadata."""
+    return path.name == SOURCES_FILE or path.suffix.lower() in {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".md", ".xml", ".sbn", ".sbx"}
 
 
 def _classify_vector(path: Path) -> InputFile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,7 +18,7 @@ from canvass.opendata import codes
 from canvass.opendata._geo import read_vector
 from canvass.opendata.addresses import read_ban, read_reu
 from canvass.opendata.bureaux import bureaux_from_reu, read_bureaux
-from canvass.opendata.detect import VECTOR_SUFFIXES, InputFile, classify_folder
+from canvass.opendata.detect import SOURCES_FILE, VECTOR_SUFFIXES, InputFile, classify_folder
 from canvass.opendata.insee import read_census, read_filosofi_grid, read_iris
 from canvass.opendata.osm import read_streets
 from canvass.opendata.results import read_results
@@ -72,6 +73,9 @@ def build_territory(
         "inputs": [{"path": str(item.path), "kind": item.kind, "layout": item.layout} for item in files if item.kind != "ignore"],
         "ignored": [{"path": str(item.path), "reason": item.reason} for item in files if item.kind == "ignore"],
     }
+    sources = Path(folder) / SOURCES_FILE
+    if sources.exists():  # written by canvass fetch: licences, vintages and attributions travel with the territory
+        meta["sources"] = json.loads(sources.read_text(encoding="utf-8"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CanvassWarning)
         progress(0.05, "adresses")
@@ -284,25 +288,15 @@ def _place_doors(segments, addresses, census, iris, grid, bureaux, results, meta
         allocation = doors.doors_from_area_counts(segments, grid, grid["men"].to_numpy(), source="filosofi_households")
         detail = "Filosofi households per 200 m cell spread over residential street length"
     else:
-        registered = _registered_per_bureau(bureaux, results)
-        allocation = doors.doors_from_area_counts(segments, bureaux, registered / doors.ELECTORS_PER_DWELLING, source="registered_voters")
+        allocation = doors.doors_from_registered(segments, bureaux, doors.registered_per_bureau(bureaux, results))
         detail = f"registered voters per bureau / {doors.ELECTORS_PER_DWELLING} spread over residential street length"
-    meta["doors_source"] = {"kind": allocation.source, "detail": detail, "n_unplaced": round(allocation.n_unplaced, 1)}
+    meta["doors_source"] = {"kind": allocation.source, "detail": detail, "n_unplaced": round(allocation.n_unplaced, 1),
+                            "unplaced_bureaux": dict(allocation.unplaced_bureaux)}
     return segments.assign(
         n_doors=allocation.n_doors,
         n_doors_left=allocation.n_doors_left,
         n_doors_right=allocation.n_doors_right,
     )
-
-
-def _registered_per_bureau(bureaux: gpd.GeoDataFrame, results: pd.DataFrame) -> np.ndarray:
-    """Registered voters per bureau: the latest election's results, else the polygon layer's own count."""
-    registered = bureaux["n_registered"].to_numpy(dtype=float)
-    if len(results):
-        latest = results.sort_values(["election", "round"]).drop_duplicates("bureau_id", keep="last")
-        from_results = bureaux[["bureau_id"]].merge(latest[["bureau_id", "n_registered"]], how="left")["n_registered"].to_numpy(dtype=float)
-        registered = np.where(np.isnan(from_results), registered, from_results)
-    return np.nan_to_num(registered)
 
 
 def _is_vector(path: str) -> bool:
