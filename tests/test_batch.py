@@ -216,3 +216,23 @@ def test_a_folder_that_fails_to_build_as_a_whole_still_tries_each_commune(tmp_pa
     for row in result.summary.itertuples():
         assert row.erreurs.startswith("construction impossible") and "year" in row.erreurs
         assert (tmp_path / "out" / row.commune).is_dir() and not (tmp_path / "out" / row.commune / DONE).exists()
+
+
+def test_national_overlaps_by_partition_equal_one_whole_join():
+    """Paris bureaux × IRIS (896 × 992) in 4 spatial partitions each, the IRIS read from the file in chunks: the same overlaps as one join."""
+    import shapely
+
+    from canvass.batch.national import overlap_table
+
+    bureaux = gpd.read_file(real("scale/paris/bureaux_secteurs_2017_paris.geojson")).to_crs(2154)
+    iris_path = real("scale/paris/iris_contours_2013_paris.geojson")
+    iris = gpd.read_file(iris_path).to_crs(2154)
+    table = overlap_table(bureaux, iris_path, left_key="code_bv_insee", right_key="DCOMIRIS", npartitions=4).compute(scheduler="sync")
+    a, b = shapely.STRtree(iris.geometry.values).query(bureaux.geometry.values, predicate="intersects")
+    area = shapely.area(shapely.intersection(bureaux.geometry.values[a], iris.geometry.values[b]))
+    whole = pd.DataFrame({"left": bureaux["code_bv_insee"].to_numpy()[a], "right": iris["DCOMIRIS"].to_numpy()[b], "area_m2": area})
+    whole = whole[whole["area_m2"] > 0].sort_values(["left", "right"]).reset_index(drop=True)
+    table = table.sort_values(["left", "right"]).reset_index(drop=True)
+    assert len(table) == len(whole) > 896
+    assert list(table["left"]) == list(whole["left"]) and list(table["right"]) == list(whole["right"])
+    assert table["area_m2"].to_numpy() == pytest.approx(whole["area_m2"].to_numpy(), rel=1e-9)
