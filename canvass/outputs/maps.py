@@ -32,8 +32,8 @@ from canvass.plan.result import Plan, TeamWalk
 from canvass.plan.teams import Team
 from canvass.plan.units import done_units, parent_segments
 
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-"""Street data and the optional tiles both come from OpenStreetMap."""
+OSM_ATTRIBUTION = "Rues © les contributeurs d’OpenStreetMap (ODbL)"
+"""Street data and the optional tiles both come from OpenStreetMap, whose licence asks for this credit."""
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 """The only URL a map may contain: the optional tile layer, fetched only when switched on."""
 HIGHLIGHT_COLOUR = "#ffb000"
@@ -198,7 +198,7 @@ def team_map(
     fmap.add_child(_CanvassLayers(
         title=page_title, css=_CSS, body=body, entry="canvassTeamMap", groups=groups,
         data={"colour": colour, "highlight": HIGHLIGHT_COLOUR, "steps": data_steps, "start": start,
-              "startLabel": "Départ : rendez-vous", "context": context, "strings": _STRINGS},
+              "startLabel": "Départ : rendez-vous", "context": context, "strings": _strings(territory)},
     ))
     return _render(fmap)
 
@@ -323,7 +323,7 @@ def overview_map(
         title="Plan de porte-à-porte – vue d’ensemble", css=_CSS, body=body, entry="canvassOverviewMap", groups=groups,
         data={"bureaux": {"type": "FeatureCollection", "features": features}, "legend": legend, "routes": routes,
               "meeting": meeting, "done": done_lines, "context": _lines_latlon(segments.geometry, tolerance=1.0),
-              "strings": _STRINGS},
+              "strings": _strings(territory)},
     ))
     return _render(fmap)
 
@@ -337,6 +337,13 @@ def write_map(html: str, path) -> Path:
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
+
+def _strings(territory) -> dict:
+    """The map's French strings, with the credits of the data sources the territory was fetched from."""
+    credits = territory.meta.get("sources", {}).get("attribution", []) if territory is not None else []
+    others = [escape(credit) for credit in credits if "openstreetmap" not in credit.lower()]
+    return _STRINGS | {"osm": " · ".join([OSM_ATTRIBUTION, *others])}
 
 
 def _make_map(center) -> _OfflineMap:

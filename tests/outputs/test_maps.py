@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -214,7 +215,18 @@ def test_maps_reference_no_outside_resource(maps, which):
     inline = set(re.findall(r"""(?:src|href)\s*=\s*\\?["']?(https?://[^"'\\ >]+)""", html))
     assert inline <= {"https://leafletjs.com"}, inline
     assert html.count(OSM_TILES) == 1, "the optional tile layer is the one URL template"
-    assert "© OpenStreetMap contributors" in html
+    assert "© les contributeurs d’OpenStreetMap (ODbL)" in html
+
+
+def test_maps_credit_the_fetched_sources(demo):
+    """A territory fetched by canvass fetch carries its sources' credits onto every map, as text."""
+    territory = dataclasses.replace(demo["territory"], meta=demo["territory"].meta | {
+        "sources": {"attribution": ["© les contributeurs d'OpenStreetMap", "Ministère de l'Intérieur", "<b>Ville</b> de Paris (ODbL)"]}})
+    team = demo["teams"][0]
+    steps = demo["walks"][demo["walks"]["team"] == team.name]
+    for html in (team_map(steps, team, 0, territory=territory), overview_map(demo["plan"], demo["teams"], demo["walks"], territory)):
+        credits = json.loads(re.search(r'"osm":("[^"]*")', html).group(1))
+        assert credits == "Rues © les contributeurs d’OpenStreetMap (ODbL) · Ministère de l&#x27;Intérieur · &lt;b&gt;Ville&lt;/b&gt; de Paris (ODbL)"
 
 
 def test_team_map_is_small(maps, demo):
