@@ -83,10 +83,17 @@ def parse_ballot(spec: str, results: pd.DataFrame | None = None, *, default_roun
 
 
 def upcoming_ballot(spec: str | None, history: pd.DataFrame, *, default_round: int = 1) -> Ballot:
-    """The ballot a score is for: ``spec`` (``2027_pres_t1``, ``legi``), else the type of the latest election, round ``default_round``."""
+    """The ballot a score is for: ``spec`` (``2027_pres_t1``, ``legi``), else the next election of the latest one's type, round ``default_round``.
+
+    That next election is named a year after the latest (``2024_legi`` -> ``2025_legi``): only its type, its
+    round and its coming after every ballot of the history matter to the forecast.
+    """
     if spec:
         return parse_ballot(spec, default_round=default_round)
-    return Ballot(str(history["election"].max()), default_round)
+    latest = str(history["election"].max())
+    year = re.match(r"(\d{4})_", latest)
+    following = f"{int(year.group(1)) + 1}_{election_kind(latest)}" if year else f"next_{latest}"
+    return Ballot(following, default_round)
 
 
 def election_kind(election: str) -> str:
