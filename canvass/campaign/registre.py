@@ -74,7 +74,7 @@ def processing_record(store: Store | None = None, campaign: Campaign | int | Non
             f"Relevés de terrain : {field_retention} ; effacement avec « canvass purge --before AAAA-MM-JJ ».",
             f"Historique des enregistrements : les {history_keep} dernières versions de chaque document.",
             f"Tentatives de connexion erronées : {policy.forget_after / 3600:g} h après la dernière erreur, effacées dès la connexion suivante.",
-            "Campagne entière (documents, historique, relevés) : effacement à la fin de la campagne avec « canvass purge --campaign ».",
+            "Campagne entière (documents, historique, relevés) : effacement à la fin de la campagne avec « canvass purge --everything ».",
         )),
         Section("Destinataires", (
             "Les organisateurs de la campagne qui détiennent le mot de passe.",
