@@ -150,7 +150,7 @@ class HistorySize:
 
 
 def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None, history_keep: int | None = HISTORY_KEEP,
-               throttle: ThrottlePolicy = ThrottlePolicy()) -> Store:
+               throttle: ThrottlePolicy | None = None) -> Store:
     """Open (or create) a campaign store and bring its schema up to date.
 
     Parameters
@@ -166,7 +166,7 @@ def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None, histor
     history_keep
         Versions of each document the history keeps (None: all of them).
     throttle
-        Delays and lockouts after wrong passwords (:meth:`Store.login`).
+        Delays and lockouts after wrong passwords (:meth:`Store.login`); default :class:`ThrottlePolicy()`.
 
     Raises
     ------
@@ -184,7 +184,7 @@ def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None, histor
             raise CanvassError("PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'") from error
         url = sa.engine.make_url(text).set(drivername="postgresql+psycopg")
         engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 10})
-        store = Store(engine, target=_mask(text), history_keep=history_keep, throttle=throttle)
+        store = Store(engine, target=_mask(text), history_keep=history_keep, throttle=throttle or ThrottlePolicy())
     else:
         if text.startswith("sqlite:///"):
             text = text[len("sqlite:///"):]
@@ -197,7 +197,7 @@ def open_store(url_or_path: str | Path, *, upgrade_to: int | None = None, histor
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise storage_error(error, path) or error from error
-        store = Store(_sqlite_engine(path), target=str(path), history_keep=history_keep, throttle=throttle)
+        store = Store(_sqlite_engine(path), target=str(path), history_keep=history_keep, throttle=throttle or ThrottlePolicy())
     try:
         store._migrate(LATEST_VERSION if upgrade_to is None else upgrade_to)
     except BaseException:
@@ -690,7 +690,7 @@ class Store:
             return {int(segment) for segment in connection.execute(query).scalars()}
 
     def _insert_id(self, connection: sa.Connection, statement: sa.Insert) -> int | None:
-        """Run a one-row ``INSERT``; return the first primary-key column of the row (the new ``id``), or None when nothing was inserted (``ON CONFLICT DO NOTHING``).
+        """Run a one-row ``INSERT``; return the row's first primary-key column (the new ``id``), or None if nothing was inserted (``ON CONFLICT``).
 
         PostgreSQL tells through ``RETURNING`` (psycopg reports no row count for it); SQLite through the row count and the
         last row id (``RETURNING`` needs SQLite 3.35, newer than some Debian 11 servers have).
