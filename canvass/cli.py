@@ -212,12 +212,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         raise CanvassError(f"{scores_path}: no segment_scores layer ({error}); write the scores as .gpkg with canvass score") from error
     teams = read_teams(teams_path, addresses=territory.addresses)
     locks = dict(item.split("=", 1) for item in args.lock)
-    problem = build_problem(territory.segments, segment_values, teams, done=_segment_ids(args.done), forbidden=_segment_ids(args.forbid),
-                            locked={int(k): v for k, v in locks.items()})
+    problem = build_problem(territory.segments, segment_values, teams, addresses=territory.addresses, done=_segment_ids(args.done),
+                            forbidden=_segment_ids(args.forbid), locked={int(k): v for k, v in locks.items()})
     plan = baseline_plan(problem, seed=args.seed) if args.baseline else plan_walks(problem, time_limit_s=args.time_limit, seed=args.seed, on_progress=progress)
     check = check_plan(problem, plan)
-    save_plan(plan, teams, territory, out)
+    save_plan(plan, teams, territory, out, units=problem.units)
     print(plan.summary())
+    print(f"{problem.n_segments} blocks and buildings from {len(territory.segments)} street segments; "
+          f"doors out of reach (a block longer than every session): {problem.doors_out_of_reach():.0f}")
     print("check: OK, every figure recomputed from the streets" if check.ok else "check FAILED:\n  " + "\n  ".join(check.violations))
     print(f"plan written to {out}", file=sys.stderr)
     return 0 if check.ok else 3

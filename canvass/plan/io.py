@@ -13,13 +13,16 @@ import shapely
 
 from canvass.errors import InputDataError
 from canvass.plan.result import Plan, Step, TeamWalk
-from canvass.plan.teams import Team
+from canvass.plan.teams import DEFAULT_MINUTES_PER_BUILDING, Team
 from canvass.territory.model import Territory
 
 
 def walks_frame(plan: Plan, segments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One row per step, geometry oriented in the walking direction (Lambert-93), in walk order."""
-    geometry = segments.set_index("segment_id").geometry
+    """One row per step, geometry oriented in the walking direction (Lambert-93), in walk order.
+
+    ``segments`` are the planning units (``problem.units``, keyed by ``unit_id``) or the territory's segments.
+    """
+    geometry = segments.set_index("unit_id" if "unit_id" in segments.columns else "segment_id").geometry
     rows = []
     for walk in plan.walks:
         for order, step in enumerate(walk.steps, start=1):
@@ -30,12 +33,12 @@ def walks_frame(plan: Plan, segments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=lines, crs=segments.crs)
 
 
-def save_plan(plan: Plan, teams: list[Team], territory: Territory, path: Path) -> Path:
-    """Write the plan to the GeoPackage ``path`` (replaced if it exists)."""
+def save_plan(plan: Plan, teams: list[Team], territory: Territory, path: Path, *, units: gpd.GeoDataFrame | None = None) -> Path:
+    """Write the plan to the GeoPackage ``path`` (replaced if it exists); ``units`` (``problem.units``) give the blocks' lines."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    walks = walks_frame(plan, territory.segments)
+    walks = walks_frame(plan, territory.segments if units is None else units)
     if len(walks):
         walks.to_file(path, layer="walks", driver="GPKG")
     team_rows = pd.DataFrame([asdict(team) | {"start_x": team.start_xy[0], "start_y": team.start_xy[1]} for team in teams])
@@ -73,10 +76,12 @@ def load_plan(path: Path) -> tuple[Plan, list[Team], gpd.GeoDataFrame]:
     teams, team_walks = [], []
     for row in team_table.itertuples():
         teams.append(Team(row.team, int(row.size), (row.start_x, row.start_y), float(row.budget_minutes),
-                          float(row.speed_kmh), float(row.minutes_per_door), bool(row.return_to_start)))
+                          float(row.speed_kmh), float(row.minutes_per_door), bool(row.return_to_start),
+                          float(getattr(row, "minutes_per_building", DEFAULT_MINUTES_PER_BUILDING))))
         mine = walks[walks["team"] == row.team].sort_values("order")
         steps = tuple(Step(int(r.segment_id), bool(r.reverse), str(r.street_name), float(r.n_doors), float(r.value), float(r.approach_m),
-                           float(r.length_m), float(r.minutes_walking), float(r.minutes_knocking)) for r in mine.itertuples())
+                           float(r.length_m), float(r.minutes_walking), float(r.minutes_knocking), str(getattr(r, "label", "") or ""))
+                      for r in mine.itertuples())
         team_walks.append(TeamWalk(row.team, steps, float(row.return_m), float(row.budget_minutes)))
     plan = Plan(tuple(team_walks), pd.DataFrame(unserved.drop(columns="geometry", errors="ignore")), meta["method"], meta["seed"],
                 meta["seconds"], meta["seconds_to_first"], meta["params"], meta.get("service_bound"))

@@ -20,6 +20,8 @@ class Step:
     length_m: float
     minutes_walking: float
     minutes_knocking: float
+    label: str = ""
+    """How volunteers read the unit ('Rue de Passy, n° 2–40 (côté pair)'); the street name when empty."""
 
 
 @dataclass(frozen=True)

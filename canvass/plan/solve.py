@@ -335,7 +335,8 @@ def _walks(problem: PlanningProblem, routes: dict[int, list[tuple[int, bool]]]) 
             walking = (approach + problem.length_m[segment]) / team.metres_per_second / 60.0
             knocking = (service[segment] - problem.length_m[segment] / team.metres_per_second) / 60.0  # doors, and getting into buildings
             steps.append(Step(int(problem.segment_id[segment]), bool(reverse), problem.street_name[segment], float(problem.n_doors[segment]),
-                              float(problem.value[segment]), approach, float(problem.length_m[segment]), walking, float(knocking)))
+                              float(problem.value[segment]), approach, float(problem.length_m[segment]), walking, float(knocking),
+                              problem.label[segment]))
             assert abs(walking + knocking - (approach / team.metres_per_second + service[segment]) / 60.0) < 1e-6
             position = int(exit_)
         back = float(distance[row[position], problem.start_node[team_index]]) if steps and team.return_to_start else 0.0

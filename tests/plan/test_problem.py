@@ -1,5 +1,7 @@
 """The planning problem on units: the cut network, done/forbidden/locked by segment or unit id, building time, and the real Paris 16e."""
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -65,7 +67,7 @@ def test_building_time_is_the_entry_plus_the_doors(passy):
     plan = Plan((TeamWalk("A", (step,), float(back), team.minutes),), pd.DataFrame({"segment_id": np.delete(problem.segment_id, building)}),
                 "by hand", 0, 0.0, 0.0)
     assert check_plan(problem, plan).ok, check_plan(problem, plan).violations
-    short = Plan((TeamWalk("A", (Step(*[getattr(step, f) for f in Step.__dataclass_fields__][:-1], 20.0),), float(back), team.minutes),),
+    short = Plan((TeamWalk("A", (dataclasses.replace(step, minutes_knocking=20.0),), float(back), team.minutes),),
                  plan.unserved, "by hand", 0, 0.0, 0.0)
     assert any("knocking time" in v for v in check_plan(problem, short).violations)
 
@@ -139,10 +141,15 @@ def test_paris_plan_serves_the_densest_streets(paris):
     densest = scores.segments.nlargest(10, "n_doors")["segment_id"].to_numpy()
     lines = territory.segments.set_index("segment_id").loc[densest].geometry
     teams = default_teams([(p.x, p.y) for p in lines.interpolate(0.5, normalized=True)])
-    problem = build_problem(territory.segments, scores.segments, teams, addresses=territory.addresses)
+    units = build_problem(territory.segments, scores.segments, teams, addresses=territory.addresses)
+    # Each team reserves the first block of the dense street it meets on: the organiser's "this street, this team".
+    first_block = {int(segment): int(units.segment_id[np.flatnonzero(units.parent_segment == segment)[0]]) for segment in densest}
+    locked = {first_block[int(segment)]: team.name for segment, team in zip(densest, teams)}
+    problem = build_problem(territory.segments, scores.segments, teams, addresses=territory.addresses, locked=locked)
     plan = plan_walks(problem, time_limit_s=6, seed=0)
     check = check_plan(problem, plan)
     assert check.ok, check.violations[:5]
-    served = np.array([step.segment_id for walk in plan.walks for step in walk.steps])
-    parents = set(problem.parent_segment[np.isin(problem.segment_id, served)].tolist())
+    served = {(walk.team, step.segment_id) for walk in plan.walks for step in walk.steps}
+    assert {(team, unit) for unit, team in locked.items()} <= served
+    parents = set(problem.parent_segment[np.isin(problem.segment_id, [unit for _, unit in served])].tolist())
     assert set(densest.tolist()) <= parents
