@@ -136,6 +136,8 @@ def _score_params(args: argparse.Namespace):
         round=args.round,
         census_weight=getattr(args, "census_weight", 0.0),
         min_registered=args.min_registered,
+        model=getattr(args, "model", "plain"),
+        upcoming=getattr(args, "upcoming", None),
         **({"weights": weights} if weights else {}),
         **({"elections": tuple(args.elections)} if getattr(args, "elections", None) else {}),
     )
@@ -163,14 +165,51 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from canvass.scores.backtest import backtest
+    from canvass.scores.backtest import backtest_territory
     from canvass.territory.io import load_territory
 
     territory = load_territory(Path(args.territory))
-    result = backtest(territory.results, _score_params(args), source=args.source, target=args.target)
+    result = backtest_territory(territory, _score_params(args), source=args.source, target=args.target, seed=args.seed)
     print(result.summary())
     if args.out:
         result.table.to_csv(args.out, index_label="ranking")
+    return 0
+
+
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    from canvass.scores.camps import Camp, CampWarning
+    from canvass.scores.experiment import Assignment, assign, evaluate
+    from canvass.scores.score import score_territory
+    from canvass.territory.io import load_territory
+
+    territory = load_territory(Path(args.territory))
+    if args.evaluate:
+        if not args.election:
+            raise CanvassError("canvass experiment --evaluate needs --election, the election held after the campaign (e.g. 2026_muni)")
+        assignment = Assignment.read(Path(args.evaluate))
+        camp = Camp.parse(args.camp) if args.camp else None
+        table = evaluate(assignment, territory.results, election=args.election, camp=camp, round_=args.round)
+        print(f"experiment {assignment.sha256[:12]}: {assignment.power.n_canvassed} canvassed, {assignment.power.n_held_back} held back")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        if args.out:
+            table.to_csv(args.out, index=False)
+        return 0
+    if args.seed is None:
+        raise CanvassError("canvass experiment needs --seed N to draw the held-back bureaux (write the seed down with the campaign)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CampWarning)
+        scores = score_territory(territory, _score_params(args), seed=args.seed)
+    for message in scores.warnings:
+        print(f"warning: {message}", file=sys.stderr)
+    bureaux = scores.bureaux.head(args.top) if args.top else scores.bureaux
+    assignment = assign(bureaux, share=args.share, n_strata=args.strata, seed=args.seed, camp=scores.params.camp)
+    out = Path(args.out or "experiment.json")
+    assignment.write(out)
+    power = assignment.power
+    print(f"{power.n_canvassed} bureaux to canvass, {power.n_held_back} held back (seed {args.seed}), sha256 {assignment.sha256}")
+    print("held back: " + ", ".join(assignment.held_back_ids))
+    print(f"detectable at {power.power:.0%} power: turnout {power.mde_turnout:.1%}, camp share {power.mde_share_camp:.1%} (points)")
+    print(f"assignment written to {out}; plan with the held-back bureaux' segments forbidden", file=sys.stderr)
     return 0
 
 
@@ -212,8 +251,22 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         raise CanvassError(f"{scores_path}: no segment_scores layer ({error}); write the scores as .gpkg with canvass score") from error
     teams = read_teams(teams_path, addresses=territory.addresses)
     locks = dict(item.split("=", 1) for item in args.lock)
-    problem = build_problem(territory.segments, segment_values, teams, addresses=territory.addresses, done=_segment_ids(args.done),
-                            forbidden=_segment_ids(args.forbid), locked={int(k): v for k, v in locks.items()})
+    done, forbidden = _segment_ids(args.done), _segment_ids(args.forbid) | _held_back_segments(args.experiment, territory)
+    options = {"addresses": territory.addresses}
+    if args.suggest_meeting_places:
+        from canvass.plan.meeting_places import suggest_meeting_places
+
+        suggestion = suggest_meeting_places(territory, segment_values, teams, args.suggest_meeting_places, done=frozenset(done),
+                                            problem_options=options, seed=args.seed, on_progress=progress)
+        print(suggestion.table().to_string(index=False))
+        suggested = out.with_name(f"{out.stem}_equipes_suggerees.csv")
+        suggestion.teams_table().to_csv(suggested, sep=";", index=False)
+        print(f"suggested meeting places written to {suggested} (edit it and pass it back with --teams)", file=sys.stderr)
+        teams = list(suggestion.teams)
+    if args.sessions:
+        return _plan_sessions(args, territory, segment_values, teams, done, forbidden, options, out, progress)
+    problem = build_problem(territory.segments, segment_values, teams, done=done, forbidden=forbidden,
+                            locked={int(k): v for k, v in locks.items()}, **options)
     plan = baseline_plan(problem, seed=args.seed) if args.baseline else plan_walks(problem, time_limit_s=args.time_limit, seed=args.seed, on_progress=progress)
     check = check_plan(problem, plan)
     save_plan(plan, teams, territory, out, units=problem.units)
@@ -223,6 +276,34 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     print("check: OK, every figure recomputed from the streets" if check.ok else "check FAILED:\n  " + "\n  ".join(check.violations))
     print(f"plan written to {out}", file=sys.stderr)
     return 0 if check.ok else 3
+
+
+def _held_back_segments(experiment: str | None, territory) -> set[int]:
+    """Segments of the bureaux an impact experiment holds back (canvass experiment): never canvassed."""
+    if not experiment:
+        return set()
+    from canvass.scores.experiment import Assignment
+
+    held_back = Assignment.read(Path(experiment)).held_back_ids
+    segments = territory.segments
+    print(f"experiment: {len(held_back)} bureaux held back, their streets are left out", file=sys.stderr)
+    return set(segments.loc[segments["bureau_id"].isin(held_back), "segment_id"].astype(int))
+
+
+def _plan_sessions(args, territory, segment_values, teams, done, forbidden, options, out: Path, progress) -> int:
+    """canvass plan --sessions: several sessions planned at once on what is left, one plan file each."""
+    from canvass.plan.calendar import plan_calendar, read_sessions
+    from canvass.plan.io import save_plan
+
+    sessions = read_sessions(Path(args.sessions), teams=teams, addresses=territory.addresses)
+    calendar = plan_calendar(territory, segment_values, sessions, done=done, forbidden=forbidden, meeting_places=args.suggest_meeting_places,
+                             problem_options=options, time_limit_s=args.time_limit, seed=args.seed, on_progress=progress)
+    print(calendar.table().to_string(index=False))
+    for number, item in enumerate(calendar.sessions, start=1):
+        path = out.with_name(f"{out.stem}_seance{number}{out.suffix}")
+        save_plan(item.plan, list(item.session.teams), territory, path)
+        print(f"session {number}: plan written to {path}", file=sys.stderr)
+    return 0
 
 
 def _demo_inputs(folder: Path, progress) -> tuple[Path, Path, Path]:
@@ -310,15 +391,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_field(args: argparse.Namespace) -> int:
-    import os
-
-    from canvass.campaign.store import open_store
-
-    location = args.store or os.environ.get("DATABASE_URL") or "data/campagne.sqlite"
-    with open_store(location) as store:
-        campaign = store.find_campaign(args.campaign)
-        if campaign is None:
-            raise CanvassError(f"no campaign {args.campaign!r} in {location}; campaigns: {', '.join(c.name for c in store.campaigns()) or 'none'}")
+    store, campaign = _open_campaign(args)
+    with store:
         if args.action == "import":
             if not args.csv:
                 raise CanvassError("canvass field import needs the CSV file")
@@ -341,6 +415,81 @@ def _cmd_field(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_campaign(args: argparse.Namespace) -> int:
+    """Create a campaign in the store; its password comes from CANVASS_PASSWORD, never from the command line."""
+    import os
+
+    from canvass.campaign.store import open_store
+
+    password = os.environ.get("CANVASS_PASSWORD")
+    if not password:
+        raise CanvassError("set the campaign password in the CANVASS_PASSWORD environment variable (it is stored hashed)")
+    location = args.store or os.environ.get("DATABASE_URL") or "data/campagne.sqlite"
+    with open_store(location) as store:
+        if store.find_campaign(args.campaign) is not None:
+            print(f"campaign {args.campaign!r} already exists in {location}")
+            return 0
+        store.create_campaign(args.campaign, password, author=args.author)
+    print(f"campaign {args.campaign!r} created in {location}")
+    return 0
+
+def _open_campaign(args: argparse.Namespace):
+    """The campaign store named by --store (else DATABASE_URL, else data/campagne.sqlite) and the campaign --campaign in it."""
+    import os
+
+    from canvass.campaign.store import open_store
+
+    location = args.store or os.environ.get("DATABASE_URL") or "data/campagne.sqlite"
+    store = open_store(location)
+    campaign = store.find_campaign(args.campaign)
+    if campaign is None:
+        known = ", ".join(c.name for c in store.campaigns()) or "none"
+        store.close()
+        raise CanvassError(f"no campaign {args.campaign!r} in {location}; campaigns: {known} (create one in the app, or with canvass campaign)")
+    return store, campaign
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from canvass.campaign.purge import purge, purge_campaign
+
+    store, campaign = _open_campaign(args)
+    with store:
+        if args.everything:
+            if args.confirm != campaign.name:
+                raise CanvassError(f"--everything deletes the whole campaign {campaign.name!r} (documents, history, field log): "
+                                   f"confirm with --confirm {campaign.name!r}")
+            deleted = purge_campaign(store, campaign)
+            print(f"campaign {campaign.name!r} deleted: " + ", ".join(f"{count} {table}" for table, count in deleted.items()))
+            return 0
+        if not args.before:
+            raise CanvassError("canvass purge needs --before YYYY-MM-DD (field log entries before that day) or --everything")
+        try:
+            before = date.fromisoformat(args.before)
+        except ValueError as error:
+            raise CanvassError(f"--before expects a date as YYYY-MM-DD, got {args.before!r}") from error
+        print(f"{purge(store, campaign, before=before)} field log entries recorded before {before} (Paris time) deleted")
+    return 0
+
+
+def _cmd_registre(args: argparse.Namespace) -> int:
+    from canvass._atomic import write_atomic
+    from canvass.campaign.registre import TO_FILL, processing_record, record_html, record_markdown
+
+    store, campaign = _open_campaign(args)
+    with store:
+        sections = processing_record(store, campaign, controller=args.controller or TO_FILL, contact=args.contact or TO_FILL,
+                                     host=args.host or TO_FILL)
+    text = record_html(sections) if args.out and Path(args.out).suffix.lower() in (".html", ".htm") else record_markdown(sections)
+    if args.out:
+        write_atomic(args.out, text)
+        print(f"processing record written to {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
 def _add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("territory", help="territory GeoPackage written by canvass build")
     parser.add_argument("--strategy", default="mobilisation", choices=["mobilisation", "persuasion", "turnout", "custom"])
@@ -351,6 +500,9 @@ def _add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--round", type=int, help="round to read in every election (default: each election's first round present)")
     parser.add_argument("--weights", help="custom strategy weights, e.g. mobilisation=1,persuasion=1,turnout=0")
     parser.add_argument("--min-registered", type=int, default=50, help="suppress figures on fewer registered voters (default 50)")
+    parser.add_argument("--model", default="plain", choices=["plain", "shrunk"],
+                        help="rates of the elections as they were (plain) or forecast for the next ballot, pooled over rounds and neighbours (shrunk)")
+    parser.add_argument("--upcoming", help="with --model shrunk: the ballot to forecast, e.g. 2026_muni_t1 or legi (default: the next of the latest type)")
 
 
 def _add_fetch_options(parser: argparse.ArgumentParser) -> None:
@@ -402,7 +554,19 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--from", dest="source", required=True, help="election to score from, e.g. 2022_legi")
     back.add_argument("--to", dest="target", required=True, help="later election to check against, e.g. 2024_legi")
     back.add_argument("--out", help="CSV of the figures")
+    back.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and of the census prior's folds")
     back.set_defaults(handler=_cmd_backtest)
+
+    experiment = commands.add_parser("experiment", help="hold back target bureaux at random before the campaign; --evaluate after the election")
+    _add_score_options(experiment)
+    experiment.add_argument("--seed", type=int, help="seed of the draw, required to draw (write it down: it reproduces the assignment)")
+    experiment.add_argument("--share", type=float, default=0.2, help="share of each priority stratum held back (default 0.2)")
+    experiment.add_argument("--strata", type=int, default=4, help="priority strata (default 4)")
+    experiment.add_argument("--top", type=int, help="only the TOP best bureaux are targets (default: all scored)")
+    experiment.add_argument("--evaluate", metavar="EXPERIMENT.json", help="evaluate this assignment on the territory's new results")
+    experiment.add_argument("--election", help="with --evaluate: the election held after the campaign, e.g. 2026_muni")
+    experiment.add_argument("--out", help="assignment JSON to write (default experiment.json); with --evaluate, CSV of the effects")
+    experiment.set_defaults(handler=_cmd_experiment)
 
     plan = commands.add_parser("plan", help="assign streets to teams and order each walk")
     plan.add_argument("territory", nargs="?", help="territory GeoPackage written by canvass build")
@@ -416,6 +580,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--done", help="segments already canvassed: CSV with segment_id, or ids separated by commas")
     plan.add_argument("--forbid", help="segments not to canvass: CSV with segment_id, or ids separated by commas")
     plan.add_argument("--lock", action="append", default=[], metavar="SEGMENT=TEAM", help="keep a segment for one team (repeat)")
+    plan.add_argument("--suggest-meeting-places", type=int, metavar="N",
+                      help="choose N meeting places (polling places, addresses, crossroads) that reach the most value, and share the teams among them")
+    plan.add_argument("--sessions", help="calendar CSV (date, heure, equipes: a number of teams or a teams file): plan every session on what is left")
+    plan.add_argument("--experiment", help="assignment JSON written by canvass experiment: its held-back bureaux are not canvassed")
     plan.add_argument("--baseline", action="store_true", help="equal-door turfs and nearest-street walks, for comparison")
     plan.set_defaults(handler=_cmd_plan)
 
@@ -458,6 +626,27 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--weights", help="custom strategy weights, e.g. mobilisation=1,persuasion=1,turnout=0")
     batch.add_argument("--min-registered", type=int, default=50, help="suppress figures on fewer registered voters (default 50)")
     batch.set_defaults(handler=_cmd_batch)
+
+    campaign = commands.add_parser("campaign", help="create a campaign in the store (password from CANVASS_PASSWORD)")
+    campaign.add_argument("action", choices=["create"])
+    campaign.add_argument("--author", default="cli", help="who creates it (kept in the history)")
+    campaign.set_defaults(handler=_cmd_campaign)
+
+    purge = commands.add_parser("purge", help="data protection: delete the field log before a date, or a whole campaign")
+    purge.add_argument("--before", metavar="YYYY-MM-DD", help="delete the field log entries recorded before this day")
+    purge.add_argument("--everything", action="store_true", help="delete the whole campaign: documents, history, field log")
+    purge.add_argument("--confirm", metavar="NAME", help="with --everything: the campaign name again")
+    purge.set_defaults(handler=_cmd_purge)
+
+    registre = commands.add_parser("registre", help="write the processing record (registre des traitements, in French)")
+    registre.add_argument("--out", help="file to write: .md (Markdown) or .html; default: print Markdown")
+    registre.add_argument("--controller", help="the organisation responsible (printed in the record)")
+    registre.add_argument("--contact", help="where people exercise their rights (e-mail or address)")
+    registre.add_argument("--host", help="who hosts the data")
+    registre.set_defaults(handler=_cmd_registre)
+    for command in (campaign, purge, registre):
+        command.add_argument("--campaign", default="demo", help="campaign name (default: demo)")
+        command.add_argument("--store", help="campaign store: SQLite file or postgresql:// URL (default: DATABASE_URL, else data/campagne.sqlite)")
 
     report = commands.add_parser("report", help="print the report of a territory file")
     report.add_argument("territory", help="territory GeoPackage written by canvass build")
