@@ -1,6 +1,6 @@
 """Benchmark: a whole département through ``canvass batch``, serial vs Dask workers in the same run, and a projection to France.
 
-    python benchmarks/bench_batch.py [--workers 2] [--communes 04] [--time-limit 0]
+    python benchmarks/bench_batch.py [--workers 2] [--communes 04] [--time-limit 10] [--national]
 
 Runs build → score → plan (no plan where there are no streets: every commune of
 scale/dep04) for every commune of département 04 (197 communes, 260 bureaux):
@@ -10,7 +10,9 @@ per-commune cost and the peak resident memory of each process that ran communes,
 then projects the cost to France (about 35,000 communes, 69,242 bureaux) from the
 measured costs: one group build per département (scaled by bureaux) plus the
 per-commune cost, and the plan search time per commune on top when streets exist.
-Writes ``benchmarks/results/batch.csv``.
+With ``--national``, also joins the Paris bureaux and IRIS (the only pair of
+national-style layers held here) in 1, 4 and 16 dask-geopandas partitions and
+prints each worker's peak memory. Writes ``benchmarks/results/batch.csv``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import resource
 import statistics
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -41,11 +44,44 @@ def run(workers: int, communes: list[str], settings: BatchSettings, out: Path):
     return result, per_commune, peaks
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def national(workers: int) -> list[dict]:
+    """Paris bureaux × IRIS overlaps (896 × 992, the only pair of layers held here) in 1, 4 and 16 spatial partitions.
+
+    A fresh LocalCluster per run, so that each worker's peak memory is that join's.
+    """
+    from distributed import Client, LocalCluster
+
+    from canvass.batch.national import overlap_table
+
+    rows = []
+    for npartitions in (1, 4, 16):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+            before = client.run(_peak_mb)
+            start = time.perf_counter()
+            table = overlap_table(REAL / "scale" / "paris" / "bureaux_secteurs_2017_paris.geojson", REAL / "scale" / "paris" / "iris_contours_2013_paris.geojson",
+                                  left_key="code_bv_insee", right_key="DCOMIRIS", npartitions=npartitions).compute()
+            seconds = time.perf_counter() - start
+            peaks = client.run(_peak_mb)
+        growth = [peaks[worker] - before[worker] for worker in peaks]
+        rows.append({"run": f"national_overlaps_p{npartitions}", "communes": None, "bureaux": 896, "wall_s": round(seconds, 1), "group_build_s": None,
+                     "commune_mean_s": None, "commune_max_s": None, "peak_rss_mb_max": round(max(peaks.values()), 1),
+                     "peak_rss_mb_per_process": " ".join(f"{value:.0f}(+{grow:.0f})" for value, grow in zip(peaks.values(), growth)),
+                     "no_streets": None, "failed": None})
+        print(f"bureaux x IRIS, {npartitions:2d} partitions: {len(table)} overlaps, {table['area_m2'].sum() / 1e6:.2f} km² in {seconds:.1f} s; "
+              f"peak memory per worker (MB, growth during the join): {rows[-1]['peak_rss_mb_per_process']}")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--communes", nargs="+", default=["04"])
     parser.add_argument("--time-limit", type=float, default=10.0, help="plan search per commune, used where streets exist (none in dep04)")
+    parser.add_argument("--national", action="store_true", help="also time the bureaux × IRIS overlaps over partitions (Paris)")
     args = parser.parse_args()
     settings = BatchSettings(score=ScoreParams(strategy="turnout"), time_limit_s=args.time_limit)
     rows = []
@@ -82,6 +118,8 @@ def main() -> None:
     rows.append({"run": "france_projection", "communes": FRANCE_COMMUNES, "bureaux": FRANCE_BUREAUX, "wall_s": round(cpu_s, 0),
                  "group_build_s": round(FRANCE_BUREAUX * group_per_bureau, 1), "commune_mean_s": per_commune, "commune_max_s": None,
                  "peak_rss_mb_max": None, "peak_rss_mb_per_process": "", "no_streets": None, "failed": None})
+    if args.national:
+        rows += national(args.workers)
     write_rows(rows, "batch")
 
 

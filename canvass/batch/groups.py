@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,7 +51,6 @@ class GroupBuild:
     communes: tuple[str, ...]
     error: str | None = None
     seconds: float = 0.0
-    meta: dict = field(default_factory=dict)
 
 
 def departement(code: str) -> str:

@@ -38,7 +38,8 @@ def partitioned(layer: gpd.GeoDataFrame | str | Path, key: str, *, npartitions: 
         frame = dask_geopandas.from_geopandas(layer[[key, "geometry"]], npartitions=npartitions)
     if frame.crs is not None and not frame.crs.equals(METRIC_CRS):
         frame = frame.to_crs(METRIC_CRS)
-    return frame.spatial_shuffle(by="hilbert", npartitions=npartitions)
+    # Task-based shuffle: runs on any scheduler (p2p needs a distributed worker to run on).
+    return frame.spatial_shuffle(by="hilbert", npartitions=npartitions, shuffle_method="tasks")
 
 
 def overlap_table(left, right, *, left_key: str, right_key: str, npartitions: int = 8) -> dd.DataFrame:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +47,6 @@ class BatchResult:
     seconds: float
     summary_path: Path
     workers: int = 0
-    notes: tuple[str, ...] = field(default=())
 
     def peak_rss_mb(self) -> dict[int, float]:
         """Peak resident memory of each process that ran communes (MB, by process id)."""
