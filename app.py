@@ -11,7 +11,6 @@ Run: ``CANVASS_PASSWORD=... streamlit run app.py``. Volunteers open
 
 from __future__ import annotations
 
-import hmac
 import io
 import os
 import zipfile
@@ -43,8 +42,6 @@ def _store_at(location: str):
     """One store per location, shared by every session of this server."""
     from canvass.campaign.store import open_store
 
-    if "://" not in location:
-        Path(location).parent.mkdir(parents=True, exist_ok=True)
     return open_store(location)
 
 
@@ -103,6 +100,7 @@ def document(name: str, default=None):
 def save(name: str, value) -> bool:
     """Save a campaign document; on a concurrent edit, say who changed it and keep what is on screen."""
     from canvass.campaign.store import ConflictError
+    from canvass.errors import StorageError
 
     _, version = document(name)
     expected = st.session_state[f"version_{name}"]
@@ -111,6 +109,9 @@ def save(name: str, value) -> bool:
         return True
     except ConflictError as error:
         st.error(f"Modification concurrente : {error}. Rechargez la page pour voir la version enregistrée, puis refaites la modification.")
+        return False
+    except StorageError as error:
+        st.error(error.french)
         return False
 
 
@@ -450,6 +451,7 @@ def show_progress(job) -> None:
 
 def page_share() -> None:
     st.header("Partager")
+    data_protection()
     from canvass.outputs.export import export_bundle
     from canvass.plan.io import load_plan
 
@@ -484,6 +486,32 @@ def page_share() -> None:
     st.download_button("Tout le dossier (ZIP)", zip_folder(folder), file_name="partage.zip", key="bundle_zip")
 
 
+def data_protection() -> None:
+    """Partager: the processing record to download, and the erasure of old field entries (RGPD)."""
+    from datetime import date, timedelta
+
+    from canvass.campaign.purge import purge
+    from canvass.campaign.registre import TO_FILL, processing_record, record_html, record_markdown
+    from canvass.errors import StorageError
+
+    with st.expander("Protection des données (RGPD)"):
+        controller = st.text_input("Organisme responsable du traitement", key="rgpd_controller")
+        contact = st.text_input("Contact pour l’exercice des droits (courriel)", key="rgpd_contact")
+        sections = processing_record(store(), campaign(), controller=controller or TO_FILL, contact=contact or TO_FILL)
+        cols = st.columns(2)
+        cols[0].download_button("Registre des traitements (HTML)", record_html(sections), file_name="registre_traitements.html",
+                                mime="text/html", key="registre_html")
+        cols[1].download_button("Registre des traitements (Markdown)", record_markdown(sections), file_name="registre_traitements.md",
+                                key="registre_md")
+        before = st.date_input("Effacer les relevés de terrain enregistrés avant le", value=date.today() - timedelta(days=183),
+                               format="DD/MM/YYYY", key="purge_before")
+        if st.button("Effacer ces relevés", key="purge_field"):
+            try:
+                st.success(f"{purge(store(), campaign(), before=before)} relevé(s) de terrain effacé(s).")
+            except StorageError as error:
+                st.error(error.french)
+
+
 def zip_folder(folder: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -495,6 +523,7 @@ def zip_folder(folder: Path) -> bytes:
 
 def page_field() -> None:
     st.header("Terrain")
+    from canvass.errors import StorageError
     from canvass.field.log import progress_by_team
     from canvass.plan.io import load_plan
 
@@ -517,6 +546,8 @@ def page_field() -> None:
                     share = 1.0 if index == 0 else 0.0  # counts go with the first street; the others are marked done
                     store().log_field(campaign(), session="séance", team=team, segment_id=segment, doors_knocked=int(knocked * share),
                                       doors_opened=int(opened * share), outcomes={k: int(v * share) for k, v in outcomes.items()}, author=author())
+            except StorageError as error:
+                st.error(error.french)
             except CanvassError as error:
                 st.error(str(error))
             else:
@@ -531,6 +562,8 @@ def page_field() -> None:
             store().import_field_csv(campaign(), path, session=f"import {upload.name}", author=author())
             save("field_done", sorted(store().done_segments(campaign())))
             st.success("Import terminé.")
+        except StorageError as error:
+            st.error(error.french)
         except CanvassError as error:
             st.error(str(error))
     log = store().field_log(campaign())
