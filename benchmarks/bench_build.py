@@ -20,7 +20,7 @@ import pandas as pd
 from canvass.opendata.detect import classify_folder
 from canvass.territory.build import build_territory
 
-from _common import REAL, best_of, write_rows
+from _common import QUICK, REAL, best_of, write_rows
 
 CASES = [("scale/paris", "75056"), ("paris-16e", "75116"), ("brest", "29019"), ("concarneau-douarnenez", "29039"), ("scale/toulouse", "31555"), ("scale/dep04", "04")]
 
@@ -46,7 +46,7 @@ def raw_read(folder: Path) -> None:
 def main() -> None:
     rows = []
     print(f"{'folder':28} {'commune':8} {'build s':>8} {'raw read s':>10} {'ratio':>6}")
-    for relative, commune in CASES:
+    for relative, commune in CASES[:1] if QUICK else CASES:
         folder = REAL / relative
         build = best_of(lambda: build_territory(folder, [commune]))
         floor = best_of(lambda: raw_read(folder))

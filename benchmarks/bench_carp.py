@@ -44,6 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import QUICK
+
 from canvass.plan.carp import check_carp_solution, read_carp, to_arc_instance
 from canvass.plan.construct import giant_tour_split
 from canvass.plan.engine import solve
@@ -154,6 +156,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="runs at once, one process each")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "carp.csv")
     args = parser.parse_args()
+    if QUICK:
+        args.sets, args.limits, args.instances, args.seeds = ["gdb"], [1.0], ["1"], 1
     bks = read_bks(BENCH / "BKS.md")
     counts = parse_counts(args.instances, args.sets)
     chosen = [(name, path) for name in args.sets for path in sample(sorted(BENCH.glob(SETS[name]), key=natural), counts[name])]

@@ -47,7 +47,7 @@ from canvass.scores.score import score_territory
 from canvass.scores.strategies import ScoreParams
 from canvass.territory.build import build_territory
 
-from _common import REAL, write_rows
+from _common import QUICK, REAL, write_rows
 
 
 def teams_at(territory, n_teams: int) -> list[Team]:
@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=["demo", "paris16", "paris3k"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if QUICK:
+        args.cases, args.time_limit = ["demo"], 3.0
     rows = []
     print(f"{'case':8} {'segs':>5} {'teams':>5} {'method':10} {'value':>8} {'doors':>6} {'÷serv':>6} {'÷zero':>6} {'÷base v/d':>10} "
           f"{'÷org v/d':>10} {'betw %':>6} {'along %':>7} {'first s':>7} {'total s':>7}")
