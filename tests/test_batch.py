@@ -236,3 +236,15 @@ def test_national_overlaps_by_partition_equal_one_whole_join():
     assert len(table) == len(whole) > 896
     assert list(table["left"]) == list(whole["left"]) and list(table["right"]) == list(whole["right"])
     assert table["area_m2"].to_numpy() == pytest.approx(whole["area_m2"].to_numpy(), rel=1e-9)
+
+
+def test_cli_batch_writes_the_summary_and_says_what_failed(tmp_path, capsys):
+    from canvass.cli import main
+
+    folder = real("scale/dep04/Bvote_Propre_Dep_04_reu2022.geojson").parent
+    status = main(["-q", "batch", str(folder), "--commune", "04001", "99999", "--workers", "0", "--out", str(tmp_path), "--teams-rule", "taille=2,inscrits=500"])
+    printed = capsys.readouterr().out
+    assert status == 1 and "99999:" in printed and "1 without streets" in printed
+    summary = pd.read_csv(tmp_path / "synthese.csv", sep=";", dtype={"commune": str})
+    assert list(summary["commune"]) == ["04001", "99999"]
+    assert summary.loc[0, "équipes"] == 2, "895 registered voters, one team per 500"

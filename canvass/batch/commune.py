@@ -164,13 +164,13 @@ def _plan(territory, scores, teams, folder: Path, settings: BatchSettings):
     from canvass.plan.problem import build_problem
     from canvass.plan.solve import greedy_plan, plan_walks
 
-    problem = build_problem(territory.segments, scores.segments, teams)  # as canvass plan and the app do
+    problem = build_problem(territory.segments, scores.segments, teams, addresses=territory.addresses)  # blocks by side and number, as canvass plan
     if settings.time_limit_s > 0:
         plan = plan_walks(problem, time_limit_s=settings.time_limit_s, seed=settings.seed)
     else:
         plan = greedy_plan(problem, seed=settings.seed)
     check = check_plan(problem, plan)
-    save_plan(plan, teams, territory, folder / "plan.gpkg")
+    save_plan(plan, teams, territory, folder / "plan.gpkg", units=problem.units)
     return plan, check.ok
 
 
