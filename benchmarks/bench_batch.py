@@ -29,12 +29,14 @@ import pandas as pd
 from canvass.batch import BatchSettings, run_batch
 from canvass.scores.strategies import ScoreParams
 
-from _common import REAL, write_rows
+from _common import QUICK, REAL, write_rows
 
 FRANCE_COMMUNES = 34_945
 """Communes of France on 1 January 2024 (INSEE); P2017 results cover 69,242 bureaux."""
 FRANCE_BUREAUX = 69_242
 FRANCE_DEPARTEMENTS = 101
+QUICK_COMMUNES = ["04001", "04036", "04070", "04116"]
+"""A smoke run (``CANVASS_BENCH_QUICK=1``) plans these four communes instead of the département."""
 
 
 def run(workers: int, communes: list[str], settings: BatchSettings, out: Path):
@@ -83,6 +85,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=10.0, help="plan search per commune, used where streets exist (none in dep04)")
     parser.add_argument("--national", action="store_true", help="also time the bureaux × IRIS overlaps over partitions (Paris)")
     args = parser.parse_args()
+    if QUICK:
+        args.communes, args.national = QUICK_COMMUNES, False
     settings = BatchSettings(score=ScoreParams(strategy="turnout"), time_limit_s=args.time_limit)
     rows = []
     summaries = {}
