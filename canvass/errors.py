@@ -68,6 +68,16 @@ class InputDataError(CanvassError, ValueError):
         return "\n  ".join(parts)
 
 
+class ImpossibleValueError(InputDataError):
+    """A value of an input file cannot be true: a count that is negative or not finite, totals that cannot hold
+    (more voters than registered, more votes for a candidate than votes cast…). The message names the file, line and value."""
+
+
+class CoordinateError(InputDataError):
+    """Coordinates that cannot be those of the French places they describe: not finite, outside France, swapped,
+    or not in the coordinate system the file declares. The message names the file, the rows or features and the values."""
+
+
 class PlanningError(CanvassError, ValueError):
     """A planning problem cannot be built (impossible budget, no start point, ...)."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from canvass.errors import DataQualityWarning, InputDataError
+from canvass.errors import DataQualityWarning, ImpossibleValueError, InputDataError
 
 # Markers INSEE and the Ministry use for a value that exists but is not given
 # (secret statistique, not significant, not available). They stay missing.
@@ -69,7 +69,7 @@ def decode_text(data: bytes, *, source: Path, encoding: str | None = None) -> tu
         )
     if encoding is not None:
         try:
-            return data.decode(encoding), encoding
+            return _unify_line_ends(data.decode(encoding)), encoding
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
             raise InputDataError(
@@ -78,17 +78,36 @@ def decode_text(data: bytes, *, source: Path, encoding: str | None = None) -> tu
                 where=f"line {line}, byte {error.start}: {data[error.start:error.end + 8]!r}",
                 hint="leave the encoding to automatic detection, or declare the right one (Ministry 2022 files are latin-1)",
             ) from error
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return data.decode(name), name
+            try:
+                return _unify_line_ends(data.decode(name)), name
+            except UnicodeDecodeError as error:
+                raise InputDataError(
+                    "the file starts with a UTF-16 mark but is not UTF-16 text",
+                    source=source,
+                    where=f"byte {error.start}",
+                    hint="save the file again as UTF-8 (or UTF-16 throughout)",
+                ) from error
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]  # a UTF-8 mark before Latin-1 bytes (a file edited twice) is read as below
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+        return _unify_line_ends(data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
         warnings.warn(
-            DataQualityWarning(f"{source}: not UTF-8, read as Windows-1252 (Latin-1); check that accents look right"),
+            DataQualityWarning(
+                f"{source}: not UTF-8 (first at line {line}: {data[error.start:error.end + 8]!r}), read as Windows-1252 (Latin-1); "
+                "check that accents look right"
+            ),
             stacklevel=3,
         )
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return _unify_line_ends(data.decode("cp1252", errors="replace")), "cp1252"
+
+
+def _unify_line_ends(text: str) -> str:
+    """Turn Windows (CR LF) and old Mac (bare CR) line ends into LF, so that every reader splits lines alike."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def sniff_separator(header_line: str) -> str:
@@ -211,14 +230,15 @@ def to_count(values: pd.Series, *, source: Path | str, column: str) -> pd.Series
             codes=values[bad].unique(),
             hint="check that the file's columns are not shifted (separator, quotes) and that it is the expected layout",
         )
-    negative = numbers < 0
-    if negative.any():
-        raise InputDataError(
-            f"{int(negative.sum())} counts are negative",
+    impossible = (numbers < 0) | np.isinf(numbers)
+    if impossible.any():
+        first = int(np.flatnonzero(impossible.to_numpy())[0])
+        raise ImpossibleValueError(
+            f"{int(impossible.sum())} counts are negative or infinite",
             source=source,
-            where=f"column {column!r}",
-            codes=values[negative].unique(),
-            hint="counts of voters, votes or people cannot be negative; check the file",
+            where=f"column {column!r}, first at data row {first + 1}",
+            codes=[str(value)[:40] for value in values[impossible].unique()],
+            hint="counts of voters, votes or people are finite and cannot be negative; check the file",
         )
     return numbers
 

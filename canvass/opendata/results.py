@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from canvass.errors import DataQualityWarning, InputDataError
+from canvass.errors import DataQualityWarning, ImpossibleValueError, InputDataError
 from canvass.opendata._io import decode_text, first_match, open_bytes, require_columns, sniff_separator, to_count
 from canvass.opendata.codes import (
     arrondissement_number,
@@ -238,7 +238,11 @@ def _read_raw(path: Path, encoding: str | None) -> pd.DataFrame:
     text, _ = decode_text(data, source=path, encoding=encoding)
     header_line = text.split("\n", 1)[0].rstrip("\r")
     separator = sniff_separator(header_line)
-    header = [cell.strip() for cell in next(csv.reader([header_line], delimiter=separator))]
+    try:
+        header = [cell.strip() for cell in next(csv.reader([header_line], delimiter=separator))]
+    except csv.Error as error:
+        raise InputDataError(f"the header line cannot be split into cells ({error})", source=path, where="line 1",
+                             hint="check the file is a plain text table (no binary data, quotes closed)") from error
     duplicated = pd.Series(header)[pd.Series(header).duplicated()]
     if not duplicated.empty:
         raise InputDataError(
@@ -269,6 +273,66 @@ def _read_raw(path: Path, encoding: str | None) -> pd.DataFrame:
     trailing_empty = ~frame[extras].notna().any()[::-1].cummax()[::-1]
     frame = frame.drop(columns=extras[trailing_empty.to_numpy()])
     return frame.apply(lambda column: column.str.strip())
+
+
+# (smaller, larger): pairs of totals of one bureau where the first can never exceed the second.
+_TOTAL_ORDER = (
+    ("n_expressed", "n_voters", "more votes cast (exprimés) than voters (votants)"),
+    ("n_voters", "n_registered", "more voters (votants) than registered voters (inscrits)"),
+    ("n_abstentions", "n_registered", "more abstentions than registered voters (inscrits)"),
+    ("n_blank", "n_voters", "more blank ballots than voters"),
+    ("n_null", "n_voters", "more null ballots than voters"),
+)
+
+
+def _line_of(rows: np.ndarray, path: Path) -> list[str]:
+    """File positions of data rows (0-based): ``line N`` of a text file (header on line 1), ``row N`` of a parquet file."""
+    return [f"row {row + 1}" if path.suffix == ".parquet" else f"line {row + 2}" for row in rows]
+
+
+def check_impossible_totals(bureaux: pd.DataFrame, votes: pd.DataFrame, source: Path) -> None:
+    """Raise on totals no election can give: exprimés ≤ votants ≤ inscrits, blancs, nuls ≤ votants, voix ≤ exprimés, derived nuls ≥ 0.
+
+    Votes are checked one candidate at a time: in municipales with panachage (communes under
+    1,000 inhabitants) the sum of the votes exceeds exprimés, but no candidate gets more votes
+    than there are valid ballots. ``bureaux`` is indexed by data row; ``votes`` refers to it by ``row``.
+
+    Raises
+    ------
+    ImpossibleValueError
+        Naming the file, the line, the bureau and the values.
+    """
+    def fail(what: str, rows: np.ndarray, values: list[str]) -> None:
+        raise ImpossibleValueError(
+            f"{what} in {len(rows)} rows",
+            source=source,
+            where=", ".join(_line_of(rows[:5], source)) + (" …" if len(rows) > 5 else ""),
+            codes=values,
+            hint="the columns may be shifted or swapped, or a number mistyped; fix those rows or take the file again from its publisher",
+        )
+
+    for small, large, what in _TOTAL_ORDER:
+        bad = (bureaux[small] > bureaux[large]).to_numpy()
+        if bad.any():
+            shown = bureaux[bad].head(5)
+            fail(what, bureaux.index[bad].to_numpy(),
+                 [f"{key}: {small}={a:g} > {large}={b:g}" for key, a, b in zip(shown["bureau_id"], shown[small], shown[large])])
+    if "n_null" in bureaux:
+        negative = (bureaux["n_null"] < 0).to_numpy()
+        if negative.any():
+            shown = bureaux[negative].head(5)
+            fail("blank ballots plus votes cast exceed the voters (nuls would be negative)", bureaux.index[negative].to_numpy(),
+                 [f"{key}: votants={v:g}, blancs={b:g}, exprimés={e:g}" for key, v, b, e in
+                  zip(shown["bureau_id"], shown["n_voters"], shown["n_blank"], shown["n_expressed"])])
+    present = votes[votes["present"].to_numpy() & votes["row"].notna().to_numpy()]
+    expressed = bureaux["n_expressed"].reindex(present["row"].to_numpy()).to_numpy()
+    over = present["n_votes"].to_numpy() > expressed
+    if over.any():
+        rows = present["row"].to_numpy()[over].astype("int64")
+        keys = bureaux["bureau_id"].reindex(rows).to_numpy()
+        fail("a candidate has more votes (voix) than votes cast (exprimés)", np.unique(rows),
+             [f"{key}: {name} voix={v:g} > exprimés={e:g}" for key, name, v, e in
+              zip(keys[:5], present["candidate"].to_numpy()[over][:5], present["n_votes"].to_numpy()[over][:5], expressed[over][:5])])
 
 
 def _reject_long_rows(raw: pd.DataFrame, source: Path, layout: str) -> None:
@@ -694,6 +758,7 @@ def read_results(
     if layout != "mi2022":
         _reject_long_rows(raw, path, layout)
     bureaux, votes = _READERS[layout](raw, path, encoding)
+    check_impossible_totals(bureaux, votes, path)
     bureaux = _resolve_election(bureaux, path, election, round)
     if communes is not None:
         bureaux = _filter_communes(bureaux, communes, path)
