@@ -55,6 +55,7 @@ field_events = sa.Table(
     sa.Column("outcomes", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.Text, nullable=False),
     sa.Column("author", sa.Text, nullable=False),
+    sa.Column("entry_key", sa.Text, nullable=True),  # the phone's id of an entry sent from a team page (unique per campaign), else NULL
 )
 
 login_failures = sa.Table(

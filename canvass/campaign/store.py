@@ -601,23 +601,36 @@ class Store:
     # -- field log ---------------------------------------------------------------------------
 
     def log_field(self, campaign: Campaign | int, *, session: str, team: str, segment_id: int, doors_knocked: int, doors_opened: int,
-                  outcomes: Mapping[str, int] | None = None, author: str) -> int:
+                  outcomes: Mapping[str, int] | None = None, author: str, entry_key: str | None = None) -> int:
         """Record what a team did on one street segment during a session; return the entry's id.
 
         ``outcomes`` are counts keyed by :data:`OUTCOMES` (French or English
         names accepted, e.g. ``{"soutien": 3, "indécis": 2, "absent": 10}``).
+        ``entry_key`` is the id a phone gave the entry (see :mod:`canvass.serve.app`):
+        an entry already stored under that key in this campaign is not stored
+        again, and its id is returned (the first copy's counts are kept).
 
         Raises
         ------
         InputDataError
-            Negative or non-whole counts, more doors opened than knocked, an unknown outcome.
+            Negative or non-whole counts, more doors opened than knocked, an unknown outcome, a bad ``entry_key``.
         """
         entry = field_entry(session=session, team=team, segment_id=segment_id, doors_knocked=doors_knocked, doors_opened=doors_opened,
                             outcomes=outcomes)
         author = _required_text(author, "author")
+        row = _event_row(_campaign_id(campaign), entry, _now(), author)
+        f = t.field_events
         with self._write() as connection:
             self._check_campaign(connection, campaign)
-            return self._insert_id(connection, t.field_events.insert().values(_event_row(_campaign_id(campaign), entry, _now(), author)))
+            if entry_key is None:
+                return self._insert_id(connection, f.insert().values(row))
+            row["entry_key"] = _entry_key(entry_key)
+            statement = self._insert(f).values(row).on_conflict_do_nothing(index_elements=[f.c.campaign_id, f.c.entry_key])
+            inserted = self._insert_id(connection, statement)
+            if inserted is not None:
+                return inserted
+            return int(connection.execute(sa.select(f.c.id).where(f.c.campaign_id == row["campaign_id"],
+                                                                  f.c.entry_key == row["entry_key"])).scalar_one())
 
     def import_field_csv(self, campaign: Campaign | int, path: str | Path, *, session: str, author: str,
                          teams: Iterable[str] | None = None, segments: Iterable[int] | None = None, replace: bool = False) -> int:
@@ -726,6 +739,15 @@ def _event_row(campaign_id: int, entry: FieldEntry, now: str, author: str) -> di
     return {"campaign_id": campaign_id, "session": entry.session, "team": entry.team, "segment_id": entry.segment_id,
             "doors_knocked": entry.doors_knocked, "doors_opened": entry.doors_opened, "outcomes": json.dumps(dict(entry.outcomes), sort_keys=True),
             "recorded_at": now, "author": author}
+
+
+def _entry_key(key: object) -> str:
+    """A phone's entry id: 8 to 64 letters, digits, ``-`` or ``_``."""
+    text = str(key)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", text):
+        raise InputDataError(f"the entry id {text[:80]!r} is not an id a team page makes", where="entry_key",
+                             hint="8 to 64 letters, digits, '-' or '_'")
+    return text
 
 
 def _now() -> str:
