@@ -170,6 +170,8 @@ def team_map(
         '<ol id="canvass-list" class="canvass-list">' + "".join(rows) + "</ol>"
         if rows else '<p class="canvass-empty">Aucune rue attribuée à cette équipe.</p>'
     )
+    place = escape(team.place_name.strip()) if team.place_name and team.place_name.strip() else ""
+    start_label = f"Départ : {place}" if place else "Départ : rendez-vous"
     back = "<p class=\"canvass-note\">Puis retour au point de rendez-vous.</p>" if team.return_to_start and rows else ""
     body = (
         f'<header id="canvass-header" class="canvass-header" style="border-top-color:{colour}">'
@@ -177,7 +179,7 @@ def team_map(
         '<p id="canvass-message" class="canvass-message" role="status" aria-live="polite"></p></header>'
         '<section id="canvass-panel" class="canvass-panel" aria-label="Rues à parcourir, dans l’ordre">'
         '<div class="canvass-row-head" aria-hidden="true"><span>N°</span><span>Rue</span><span>Portes</span><span>Min</span></div>'
-        f"{listing}{back}<p class=\"canvass-note\">Touchez une rue pour la voir sur la carte. Départ : rendez-vous (⚑).</p></section>"
+        f"{listing}{back}<p class=\"canvass-note\">Touchez une rue pour la voir sur la carte. {start_label} (⚑).</p></section>"
     )
 
     context = []
@@ -198,7 +200,7 @@ def team_map(
     fmap.add_child(_CanvassLayers(
         title=page_title, css=_CSS, body=body, entry="canvassTeamMap", groups=groups,
         data={"colour": colour, "highlight": HIGHLIGHT_COLOUR, "steps": data_steps, "start": start,
-              "startLabel": "Départ : rendez-vous", "context": context, "strings": _strings(territory)},
+              "startLabel": start_label, "startNamed": bool(place), "context": context, "strings": _strings(territory)},
     ))
     return _render(fmap)
 
@@ -273,10 +275,16 @@ def overview_map(
                       for (_, step), latlngs in zip(mine.iterrows(), _lines_latlon(mine.geometry))],
         })
     places: dict[tuple, list[str]] = {}
+    place_names: dict[tuple, str] = {}
     for index, team in enumerate(teams):
-        places.setdefault(tuple(np.round(team.start_xy, 1)), []).append(f'<span style="color:{team_colour(index)}">■</span> {escape(team.name)}')
+        key = tuple(np.round(team.start_xy, 1))
+        places.setdefault(key, []).append(f'<span style="color:{team_colour(index)}">■</span> {escape(team.name)}')
+        if team.place_name and team.place_name.strip():
+            place_names.setdefault(key, escape(team.place_name.strip()))
     points = _to_latlon(gpd.GeoSeries([shapely.Point(xy) for xy in places], crs=METRIC_CRS)) if places else []
-    meeting = [{"latlng": point, "popup": "<b>Rendez-vous</b><br>" + "<br>".join(names)} for point, names in zip(points, places.values())]
+    meeting = [{"latlng": point, "name": place_names.get(key, ""),
+                "popup": f"<b>Rendez-vous{' : ' + place_names[key] if key in place_names else ''}</b><br>" + "<br>".join(names)}
+               for point, (key, names) in zip(points, places.items())]
 
     segments = territory.segments
     done_ids = {int(i) for i in done_segments}
@@ -511,6 +519,7 @@ body { display: grid; height: 100vh; height: 100dvh; grid-template-areas: "head"
   background: #fff; border: 3px solid #444; font: 700 15px/1 system-ui, sans-serif; color: #111; box-shadow: 0 1px 3px rgba(0,0,0,0.4); }
 .canvass-num.selected span { background: #ffb000; }
 .canvass-start { background: none; border: none; }
+.canvass-place { font-weight: bold; }
 .canvass-start span { display: flex; justify-content: center; align-items: center; width: 40px; height: 40px; box-sizing: border-box; border-radius: 8px;
   background: #111; color: #fff; font: 700 22px/1 system-ui, sans-serif; border: 3px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,0.5); }
 .fullscreen-icon, .leaflet-touch .fullscreen-icon { background-image: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24' fill='none' stroke='%23333' stroke-width='2.5'%3E%3Cpath d='M3 9V3h6M15 3h6v6M21 15v6h-6M9 21H3v-6'/%3E%3C/svg%3E") !important;
@@ -609,7 +618,7 @@ _RUNTIME_JS = r"""
       icon: L.divIcon({className: "canvass-start", html: "<span>\u2691</span>", iconSize: [40, 40], iconAnchor: [20, 20]}),
       zIndexOffset: 1000, keyboard: false
     }).addTo(groups.start);
-    start.bindTooltip(data.startLabel, {direction: "top", offset: [0, -20]});
+    start.bindTooltip(data.startLabel, {direction: "top", offset: [0, -20], permanent: data.startNamed, className: "canvass-place"});
     var startIcon = start.getElement(); if (startIcon) { startIcon.setAttribute("aria-label", data.startLabel); startIcon.setAttribute("title", data.startLabel); }
     document.querySelectorAll("#canvass-list li[data-order]").forEach(function (row) {
       var order = parseInt(row.getAttribute("data-order"), 10);
@@ -633,6 +642,7 @@ _RUNTIME_JS = r"""
       onEachFeature: function (feature, layer) { layer.bindPopup(feature.properties.popup); }
     }).addTo(groups.bureaux);
     var bounds = bureaux.getLayers().length ? bureaux.getBounds() : L.latLngBounds([]);
+    var walked = L.latLngBounds([]);
     if (groups.done) {
       data.done.forEach(function (done) {
         L.polyline(done.latlngs, {color: "#555555", weight: 5, opacity: 0.9, dashArray: "6 6"}).bindTooltip(done.tip, {sticky: true}).addTo(groups.done);
@@ -646,22 +656,26 @@ _RUNTIME_JS = r"""
         var line = L.polyline(step.latlngs, {color: route.colour, weight: 5, opacity: 0.9}).addTo(group);
         line.bindTooltip(step.tip, {sticky: true});
         arrows(line, "#ffffff", 11);
-        bounds.extend(line.getBounds());
+        walked.extend(line.getBounds());
       });
     });
     data.meeting.forEach(function (place) {
-      L.marker(place.latlng, {
+      var marker = L.marker(place.latlng, {
         icon: L.divIcon({className: "canvass-start", html: "<span>\u2691</span>", iconSize: [40, 40], iconAnchor: [20, 20]}),
         zIndexOffset: 1000, keyboard: false
-      }).bindPopup(place.popup).addTo(groups.meeting);
-      bounds.extend(place.latlng);
+      });
+      marker.bindPopup(place.popup).addTo(groups.meeting);
+      if (place.name) { marker.bindTooltip(place.name, {direction: "top", offset: [0, -20], className: "canvass-place"}); }
+      walked.extend(place.latlng);
     });
     if (data.legend) {
       var legend = L.control({position: "bottomleft"});
       legend.onAdd = function () { var div = L.DomUtil.create("div"); div.innerHTML = data.legend; return div; };
       legend.addTo(map);
     }
-    window.canvassFit = function () { if (bounds.isValid()) { map.invalidateSize(); map.fitBounds(bounds, {padding: [16, 16]}); } };
+    // Zoom to the walks and meeting places (the commune is one zoom-out away); the whole territory when nothing is planned.
+    var target = walked.isValid() ? walked : bounds;
+    window.canvassFit = function () { if (target.isValid()) { map.invalidateSize(); map.fitBounds(target, {padding: [16, 16]}); } };
     window.canvassFit();
   };
 })();

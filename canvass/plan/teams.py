@@ -27,6 +27,7 @@ COLUMNS = {
     "lat": ("lat", "latitude"),
     "lon": ("lon", "lng", "longitude"),
     "address": ("address", "adresse", "lieu", "meeting_place", "rendez-vous"),
+    "place": ("point_de_rendez_vous", "lieu_de_rendez_vous", "place_name", "nom_du_lieu"),
     "minutes": ("minutes", "duree", "durée", "budget_min", "temps"),
     "speed_kmh": ("speed_kmh", "speed", "vitesse", "vitesse_kmh"),
     "minutes_per_door": ("minutes_per_door", "minutes_par_porte", "min_porte"),
@@ -39,7 +40,8 @@ COLUMNS = {
 class Team:
     """A team of volunteers: pairs knock together, so a team of 4 works two doors at once.
 
-    ``start_xy`` is the meeting place in Lambert-93.
+    ``start_xy`` is the meeting place in Lambert-93; ``place_name`` is how people call it
+    ('Bureau 1 – Mairie', '12 rue Victor Hugo'), printed on sheets and maps ('' when unnamed).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Team:
     minutes_per_door: float = DEFAULT_MINUTES_PER_DOOR
     return_to_start: bool = True
     minutes_per_building: float = DEFAULT_MINUTES_PER_BUILDING
+    place_name: str = ""
 
     def __post_init__(self):
         problems = []
@@ -111,6 +114,7 @@ def read_teams(path: Path, *, addresses: pd.DataFrame | None = None) -> list[Tea
     for row_number, row in enumerate(raw.to_dict("records"), start=2):
         value = lambda key, default=None: row.get(found[key]) if found[key] and pd.notna(row.get(found[key])) else default  # noqa: E731
         number = lambda key, default: float(to_number(pd.Series([value(key)])).iloc[0]) if value(key) is not None else default  # noqa: E731
+        place = str(value("place", "") or value("address", "") or "").strip()
         if value("lat") is not None and value("lon") is not None:
             lat, lon = number("lat", np.nan), number("lon", np.nan)
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -130,6 +134,7 @@ def read_teams(path: Path, *, addresses: pd.DataFrame | None = None) -> list[Tea
                 minutes_per_door=number("minutes_per_door", DEFAULT_MINUTES_PER_DOOR),
                 return_to_start=str(value("return_to_start", "oui")).strip().lower() not in {"non", "no", "false", "0"},
                 minutes_per_building=number("minutes_per_building", DEFAULT_MINUTES_PER_BUILDING),
+                place_name=place,
             )
         )
     names = [team.name for team in teams]
@@ -188,12 +193,14 @@ def teams_from_rows(rows: list[dict], places: dict[str, tuple[float, float]], ad
         name = str(row.get("nom") or "").strip()
         if row.get("adresse"):
             start = geocode_address(str(row["adresse"]), addresses, source="équipes", where=f"team {name!r}")
+            place = str(row["adresse"]).strip()
         elif row.get("rendez_vous") in places:
-            start = places[row["rendez_vous"]]
+            start, place = places[row["rendez_vous"]], str(row["rendez_vous"])
         else:
             raise InputDataError(f"team {name!r} has no meeting place", hint="choose a polling place or type an address of the commune")
         building = row.get("minutes_entree_immeuble")
         teams.append(Team(name, int(row.get("taille") or 2), start, float(row["minutes"]),
                           float(row.get("vitesse_kmh") or DEFAULT_SPEED_KMH), float(row.get("minutes_par_porte") or DEFAULT_MINUTES_PER_DOOR),
-                          minutes_per_building=DEFAULT_MINUTES_PER_BUILDING if building is None or pd.isna(building) else float(building)))
+                          minutes_per_building=DEFAULT_MINUTES_PER_BUILDING if building is None or pd.isna(building) else float(building),
+                          place_name=place))
     return teams

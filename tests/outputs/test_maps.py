@@ -55,7 +55,7 @@ def maps(demo, tmp_path_factory):
     normal = write_map(team_map(steps, team, 0, territory=demo["territory"], walk=plan.walks[0]), folder / "equipe1.html")
 
     hostile_steps = steps.copy()
-    hostile_steps.loc[hostile_steps.index[1], "street_name"] = XSS
+    hostile_steps.loc[hostile_steps.index[1], ["street_name", "label"]] = XSS  # the label is what the map shows
     hostile_steps["team"] = XSS_TEAM
     hostile_team = dataclasses.replace(team, name=XSS_TEAM)
     hostile = write_map(team_map(hostile_steps, hostile_team, 0, territory=demo["territory"]), folder / "piege.html")
@@ -64,7 +64,7 @@ def maps(demo, tmp_path_factory):
     bureaux.loc[bureaux.index[0], "suppressed"] = True
     done = set(demo["territory"].segments["segment_id"].iloc[:25])
     all_walks = walks.copy()
-    all_walks.loc[all_walks.index[0], "street_name"] = XSS
+    all_walks.loc[all_walks.index[0], ["street_name", "label"]] = XSS
     overview = write_map(overview_map(plan, teams, all_walks, demo["territory"], bureaux, done_segments=done), folder / "ensemble.html")
     return {"normal": normal, "hostile": hostile, "overview": overview, "steps": steps, "secret_bureau": bureaux.index[0]}
 
@@ -281,3 +281,37 @@ def test_maps_without_streets_or_scores(demo):
     assert "Aucune rue attribuée à cette équipe." in html and "canvassTeamMap" in html
     overview = overview_map(demo["plan"], demo["teams"], demo["walks"], demo["territory"])
     assert "Bureaux de vote" in overview and "Priorités" not in overview and "Déjà faits" not in overview
+
+
+def test_meeting_place_keeps_its_name_and_the_overview_zooms_to_the_walks(browser, demo, tmp_path):
+    """A place chosen as 'Bureau 1 – Mairie' is named on the phone map and the overview; the overview fits the walks, not the commune."""
+    team = dataclasses.replace(demo["teams"][0], place_name="Bureau 1 – Mairie <b>")
+    steps = demo["walks"][demo["walks"]["team"] == team.name]
+    phone = write_map(team_map(steps, team, 0, territory=demo["territory"]), tmp_path / "equipe.html")
+    visit = Visit(browser, phone)
+    try:
+        tooltip = visit.page.locator(".leaflet-tooltip.canvass-place")
+        assert tooltip.count() == 1 and tooltip.inner_text() == "Départ : Bureau 1 – Mairie <b>"  # shown without a tap, as text
+        assert "Départ : Bureau 1 – Mairie <b> (⚑)" in visit.page.locator("#canvass-panel").inner_text()
+        visit.assert_clean()
+    finally:
+        visit.close()
+    one_team = dataclasses.replace(demo["plan"], walks=demo["plan"].walks[:1])
+    overview = write_map(overview_map(one_team, [team], steps, demo["territory"], demo["scores"].bureaux), tmp_path / "ensemble.html")
+    visit = Visit(browser, overview)
+    try:
+        page = visit.page
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.evaluate("window.canvassFit()")
+        page.wait_for_timeout(300)
+        fits = page.evaluate("""() => {
+            const map = window.canvassMap, walked = L.latLngBounds([]), areas = L.latLngBounds([]);
+            map.eachLayer(l => { if (l.feature) areas.extend(l.getBounds()); });
+            window.canvassTeams['team0'].getLayers().forEach(l => walked.extend(l.getBounds()));
+            return {contains: map.getBounds().pad(0.01).contains(walked), zoom: map.getZoom(), communeZoom: map.getBoundsZoom(areas)}; }""")
+        assert fits["contains"] and fits["zoom"] > fits["communeZoom"], fits
+        page.locator(".canvass-start").first.hover()
+        assert "Bureau 1 – Mairie <b>" in page.locator(".leaflet-tooltip").last.inner_text()
+        visit.assert_clean()
+    finally:
+        visit.close()

@@ -37,8 +37,8 @@ def demo(tmp_path_factory):
     walks = walks_frame(plan, territory.segments)
     first = walks.index[walks["team"] == teams[0].name]
     assert len(first) >= 3
-    walks.loc[first[0], "street_name"] = FRENCH_STREET
-    walks.loc[first[1], "street_name"] = SCRIPT_STREET
+    walks.loc[first[0], ["street_name", "label"]] = FRENCH_STREET  # the label is what the sheet prints
+    walks.loc[first[1], ["street_name", "label"]] = SCRIPT_STREET
     return territory, plan, teams, walks
 
 
@@ -96,6 +96,24 @@ def test_qr_code_decodes_to_the_link(sheet):
     assert width_mm >= 25
 
 
+def test_tally_columns_match_the_field_form(sheet):
+    """Volunteers write on paper the counts the Terrain page asks for, in the same order."""
+    from canvass.outputs.sheets import TALLY_COLUMNS
+
+    text = _text(sheet[0])[0]
+    assert TALLY_COLUMNS == ("Frappées", "Ouvertes", "Soutien", "Indécis", "Opposant")
+    assert re.search(r"Min\. Frappées Ouvertes Soutien Indécis Opposant$", text, re.MULTILINE), text
+
+
+def test_meeting_place_name_printed_when_no_meeting_text(demo):
+    from dataclasses import replace
+
+    territory, plan, teams, walks = demo
+    team = replace(teams[0], place_name="Bureau 1 – Mairie")
+    text = _text(walk_sheet_pdf(walks, team, 0, territory=territory))[0]
+    assert "Rendez-vous : Bureau 1 – Mairie (★ sur la carte)" in text and "près du" not in text
+
+
 def test_same_inputs_same_bytes_and_fast(demo, sheet):
     territory, plan, teams, walks = demo
     again = walk_sheet_pdf(walks, teams[0], 0, link=LINK, meeting="Parvis de la mairie, 10 h", territory=territory, session=SESSION,
@@ -115,8 +133,9 @@ def test_long_list_continues_on_a_second_page_with_the_map_on_the_first(demo):
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) >= 2
     assert len(reader.pages[0].images) >= 1 and len(reader.pages[1].images) == 0
-    second = reader.pages[1].extract_text()
-    assert "N° Rue" in second and re.search(r"^45 ", second, re.MULTILINE) and "Page 2/" in second
+    second, last = reader.pages[1].extract_text(), reader.pages[-1].extract_text()
+    assert "N° Rue" in second and "Page 2/" in second  # the table's heading is repeated
+    assert re.search(r"^45 ", last, re.MULTILINE)
 
 
 def test_booklet_has_a_cover_and_every_team(demo):
