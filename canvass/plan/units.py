@@ -149,7 +149,10 @@ def planning_units(segments: gpd.GeoDataFrame, segment_values: pd.DataFrame, siz
     has_points = np.bincount(points["segment"], minlength=n) > 0
 
     rows = [_without_addresses(np.flatnonzero(~has_points), length, doors, sizing)]
-    for segment, mine in points.groupby("segment", sort=True):
+    building = _is_building(points, sizing)
+    whole = has_points & (np.bincount(points["segment"], weights=building, minlength=n) == 0) & (sizing.minutes(length, doors) <= sizing.max_minutes)
+    rows.append(_whole_with_addresses(np.flatnonzero(whole), points[whole[points["segment"]]], length, doors))
+    for segment, mine in points[~whole[points["segment"]]].groupby("segment", sort=True):
         rows.append(_with_addresses(int(segment), mine.sort_values("along_m", kind="stable"), length[segment], doors[segment], sizing))
     units = pd.concat([r for r in rows if len(r)], ignore_index=True) if any(len(r) for r in rows) else _empty()
     units = units.sort_values(["segment", "start_m", "side_rank", "part"], kind="stable").reset_index(drop=True)
@@ -280,10 +283,34 @@ def _without_addresses(index: np.ndarray, length: np.ndarray, doors: np.ndarray,
                   side_blocks=count)
 
 
+def _is_building(points: pd.DataFrame, sizing: UnitSizing) -> np.ndarray:
+    """Address points that are apartment buildings: many dwellings, or more than half a unit of knocking."""
+    doors = points["doors"].to_numpy(float)
+    return (doors >= BUILDING_MIN_DWELLINGS) | (doors * sizing.minutes_per_door > sizing.max_minutes / 2)
+
+
+def _whole_with_addresses(index: np.ndarray, points: pd.DataFrame, length: np.ndarray, doors: np.ndarray) -> pd.DataFrame:
+    """Segments with addresses, no building, short enough to stay whole (most of them): one unit each, with its number ranges.
+
+    The vectorised twin of the whole-segment branch of :func:`_with_addresses`.
+    """
+    if not len(index):
+        return _empty()
+    numbered = points[points["street_ok"].to_numpy(bool) & points["number"].notna().to_numpy()]
+    parity = np.where(numbered["number"].to_numpy(float) % 2 == 1, "odd", "even")
+    spans = numbered.groupby([numbered["segment"].to_numpy(), parity])["number"].agg(["min", "max"])
+    text = np.where(spans["min"] == spans["max"], spans["min"].astype(int).astype(str),
+                    spans["min"].astype(int).astype(str) + "–" + spans["max"].astype(int).astype(str))
+    ranges = pd.Series(text, index=spans.index)
+    odd = ranges.xs("odd", level=1).reindex(index).fillna("") if "odd" in parity else pd.Series("", index=index)
+    even = ranges.xs("even", level=1).reindex(index).fillna("") if "even" in parity else pd.Series("", index=index)
+    return _frame(segment=index, start_m=np.zeros(len(index)), end_m=length[index], n_doors=doors[index],
+                  odd=odd.to_numpy(object), even=even.to_numpy(object))
+
+
 def _with_addresses(segment: int, points: pd.DataFrame, length: float, doors: float, sizing: UnitSizing) -> pd.DataFrame:
     """One segment with address points: its buildings, then the rest whole, or by side and number range."""
-    per_door = sizing.minutes_per_door
-    building = (points["doors"] >= BUILDING_MIN_DWELLINGS) | (points["doors"] * per_door > sizing.max_minutes / 2)
+    building = _is_building(points, sizing)
     parts = [_buildings(segment, points[building], length, sizing)]
     rest = points[~building]
     rest_doors = float(rest["doors"].sum())
