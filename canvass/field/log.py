@@ -194,3 +194,33 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     if missing:
         raise InputDataError(f"the {what} lacks columns {', '.join(missing)}", where=f"columns: {', '.join(map(str, frame.columns))}",
                              hint="pass the table made by canvass (Store.field_log, plan_steps, territory.segments)")
+
+
+PROGRESS_HEADERS = {
+    "team": "Équipe", "bureau_id": "Bureau", "segments_planned": "Étapes prévues", "segments": "Étapes", "segments_done": "Étapes faites",
+    "segments_left": "Étapes restantes", "doors_planned": "Portes prévues", "doors": "Portes", "doors_knocked": "Portes frappées",
+    "doors_opened": "Portes ouvertes", "contact_rate": "Taux d’ouverture", "coverage": "Couverture", "soutien": "Soutien",
+    "indecis": "Indécis", "opposant": "Opposant", "absent": "Absent", "refus": "Refus",
+}
+"""French headers of :func:`progress_by_team` and :func:`progress_by_bureau`, for the app."""
+
+
+def french_progress(table: pd.DataFrame) -> pd.DataFrame:
+    """A progress table as an organiser reads it: French headers, counts as '1 234', rates as '35,6 %', '—' when not known yet."""
+    from canvass.outputs._common import french_number
+
+    def count(value) -> str:
+        return "—" if pd.isna(value) else french_number(float(value))
+
+    def share(value) -> str:
+        return "—" if pd.isna(value) else f"{french_number(100 * float(value), 1)}\u202f%"
+
+    shown = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        if column in ("contact_rate", "coverage"):
+            shown[column] = table[column].map(share)
+        elif pd.api.types.is_numeric_dtype(table[column]):
+            shown[column] = table[column].map(count)
+        else:
+            shown[column] = table[column].astype("string").fillna("sans bureau")
+    return shown.rename(columns=PROGRESS_HEADERS)

@@ -152,3 +152,18 @@ def test_blocks_and_an_old_log_naming_segments(units, segments):
     steps = pd.DataFrame({"team": "Nord", "segment_id": ids[1:4], "n_doors": 10.0})
     nord = progress_by_team(log, steps).set_index("team").loc["Nord"]
     assert (nord.segments_planned, nord.segments_done, nord.segments_left) == (3, 2, 1)
+
+
+def test_french_progress_headers_and_formats(log, plan):
+    from canvass.field.log import PROGRESS_HEADERS, french_progress
+
+    table = progress_by_team(log.iloc[:0], plan)
+    shown = french_progress(progress_by_team(log, plan, session="s1"))
+    assert list(shown.columns) == [PROGRESS_HEADERS[column] for column in progress_by_team(log, plan).columns]
+    nord = shown.set_index("Équipe").loc["Nord"]
+    assert nord["Taux d’ouverture"] == "36,0\u202f%" and nord["Couverture"] == "41,7\u202f%"  # 9/25 and 25/60
+    assert nord["Portes prévues"] == "60" and nord["Soutien"] == "3"
+    empty = french_progress(table)
+    assert (empty["Taux d’ouverture"] == "—").all() and not empty.isin(["nan", "None"]).any().any()
+    big = french_progress(pd.DataFrame({"team": ["A"], "doors_planned": [12345.0]}))
+    assert big.loc[0, "Portes prévues"] == "12\u202f345"
