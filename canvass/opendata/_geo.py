@@ -41,11 +41,11 @@ def in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return inside
 
 
-def check_in_france(lon, lat, *, source: Path | str, where: str, labels=None) -> None:
+def check_in_france(lon, lat, *, source: Path | str, where: str, labels=None, prefix: str = "") -> None:
     """Raise :class:`~canvass.errors.CoordinateError` if a WGS84 point is not a finite point of France.
 
-    ``labels`` name the points (line numbers, codes) in the message; the first
-    few bad ones are shown with their values. Swapped longitude and latitude
+    ``labels`` name the points (line numbers, ids; ``prefix`` is put before them) in
+    the message; the first few bad ones are shown with their values. Swapped longitude and latitude
     are told apart from points merely elsewhere.
     """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
@@ -53,7 +53,7 @@ def check_in_france(lon, lat, *, source: Path | str, where: str, labels=None) ->
     if not bad.any():
         return
     labels = np.arange(1, len(lon) + 1) if labels is None else np.asarray(labels)
-    shown = [f"{label} ({x!r}, {y!r})" for label, x, y in zip(labels[bad][:5], lon[bad][:5].tolist(), lat[bad][:5].tolist())]
+    shown = [f"{prefix}{label} ({x!r}, {y!r})" for label, x, y in zip(labels[bad][:5], lon[bad][:5].tolist(), lat[bad][:5].tolist())]
     finite = np.isfinite(lon) & np.isfinite(lat)
     swapped = bad & finite & in_france(lat, lon)
     if not finite[bad].all():
@@ -118,7 +118,7 @@ def check_geometries(frame: gpd.GeoDataFrame, *, source: Path | str) -> gpd.GeoD
     inside = in_france(lon, lat)
     if not inside.all():
         first = np.flatnonzero(~inside)
-        check_in_france(lon[first], lat[first], source=source, where="vertices", labels=[f"feature {int(i) + 1}" for i in owner[first]])
+        check_in_france(lon[first], lat[first], source=source, where="vertices", labels=owner[first] + 1, prefix="feature ")
     return frame
 
 

@@ -64,10 +64,16 @@ def normalise_commune(code: pd.Series) -> pd.Series:
 
 def plm_parent(commune: str) -> str:
     """Return the commune of an arrondissement (``75116 -> 75056``), or the code itself."""
-    for parent, arrondissements in PLM_COMMUNES.items():
-        if commune.isdigit() and int(commune) in arrondissements:
-            return parent
+    if _is_five_digits(commune):
+        for parent, arrondissements in PLM_COMMUNES.items():
+            if int(commune) in arrondissements:
+                return parent
     return commune
+
+
+def _is_five_digits(code: str) -> bool:
+    """True for five ASCII digits (``int`` would also take other scripts' digits, and choke on huge strings)."""
+    return len(code) == 5 and code.isascii() and code.isdigit()
 
 
 def plm_parents(communes: pd.Series) -> pd.Series:
@@ -82,9 +88,10 @@ def arrondissement_number(commune: str) -> int | None:
     ``75116 -> 16``, ``69385 -> 5``, ``13216 -> 16``: the position of the code in
     its city's range, since Lyon's codes (69381-69389) do not end in the number.
     """
-    for arrondissements in PLM_COMMUNES.values():
-        if commune.isdigit() and int(commune) in arrondissements:
-            return int(commune) - arrondissements.start + 1
+    if _is_five_digits(commune):
+        for arrondissements in PLM_COMMUNES.values():
+            if int(commune) in arrondissements:
+                return int(commune) - arrondissements.start + 1
     return None
 
 

@@ -33,9 +33,11 @@ import osmium
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
 from canvass.crs import METRIC_CRS, WEB_CRS
 from canvass.errors import InputDataError
+from canvass.opendata._geo import check_in_france
 from canvass.opendata.schemas import SEGMENT_COLUMNS
 
 FORMATS = ("osm_xml", "pbf", "overpass_json", "graphml")
@@ -275,9 +277,9 @@ def _read_with_pyosmium(path: Path, kind: str) -> _RawWays:
             way_nodes = [(node.ref, node.x, node.y) for node in way.nodes]
             n_nodes.append(len(way_nodes))
             nodes.extend(way_nodes)
-    except RuntimeError as error:
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as error:  # corrupt file, bad id, bad coordinate text
         raise InputDataError(
-            f"pyosmium cannot read this {'PBF' if kind == 'pbf' else 'OSM XML'} file ({error})",
+            f"pyosmium cannot read this {'PBF' if kind == 'pbf' else 'OSM XML'} file ({str(error)[:120]})",
             source=path,
             hint="the file is probably truncated or corrupt: download or export it again",
         ) from error
@@ -297,41 +299,103 @@ def _read_with_pyosmium(path: Path, kind: str) -> _RawWays:
 
 
 def _read_overpass_json(path: Path) -> _RawWays:
-    """Read the nodes and ways of an Overpass API JSON answer (``{"elements": [...]}``)."""
+    """Read the nodes and ways of an Overpass API JSON answer (``{"elements": [...]}``), checking every value's type."""
     try:
         answer = json.loads(_read_bytes(path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise InputDataError(
-            f"this is not valid JSON ({error})",
+            f"this is not valid JSON ({str(error)[:120]})",
             source=path,
             hint="the file is probably truncated: download it again from the Overpass API",
         ) from error
     elements = answer.get("elements") if isinstance(answer, dict) else None
-    if not isinstance(elements, list) or not all(isinstance(element, dict) for element in elements[:1]):
+    if not isinstance(elements, list) or not all(isinstance(element, dict) for element in elements):
         keys = list(answer)[:8] if isinstance(answer, dict) else [type(answer).__name__]
         raise InputDataError(
             "this JSON is not an Overpass API answer: it has no list of OSM elements",
             source=path,
-            where="top level",
+            where="top level" if not isinstance(elements, list) else "elements that are not objects",
             codes=keys,
             hint='an Overpass answer looks like {"elements": [{"type": "node", ...}, {"type": "way", ...}]}; '
             "ask Overpass for `[out:json]` and `out;` (not `out geom;` or GeoJSON)",
         )
     table = pd.DataFrame.from_records(elements, columns=["type", "id", "lat", "lon", "nodes", "tags"])
+    table["id"] = _osm_ids(table["id"], path, "element ids", table.index)
     nodes = table[table["type"] == "node"].drop_duplicates("id")
     ways = table[table["type"] == "way"].drop_duplicates("id").reset_index(drop=True)
+    lat, lon = _degrees(nodes["lat"]), _degrees(nodes["lon"])
+    bad = np.isnan(lat) | np.isnan(lon)
+    if bad.any():
+        raise InputDataError(
+            f"{int(bad.sum())} nodes have no usable lat/lon (missing, empty or not a number)",
+            source=path,
+            where="elements " + ", ".join(str(i + 1) for i in nodes.index[bad][:5]),
+            codes=[f"node {i}: lat={a!r}, lon={b!r}" for i, a, b in zip(nodes["id"][bad][:5], nodes["lat"][bad][:5], nodes["lon"][bad][:5])],
+            hint="ask Overpass for `out;` (or `out body;`), which gives every node its coordinates",
+        )
+    lists = ways["nodes"].map(lambda refs: isinstance(refs, list))
+    if not lists.all():
+        raise InputDataError(
+            f"{int((~lists).sum())} ways have no list of node ids",
+            source=path,
+            where="ways " + ", ".join(map(str, ways["id"][~lists][:5])),
+            codes=[repr(value)[:40] for value in ways["nodes"][~lists][:5]],
+            hint="ask Overpass for `out;` (or `out body;`), which lists the nodes of every way",
+        )
     refs = ways["nodes"].explode().dropna()
-    node_index = pd.Index(nodes["id"].astype("int64")).get_indexer(refs.astype("int64"))
+    refs = _osm_ids(refs, path, "node ids of ways", refs.index.map(lambda way: f"way {ways['id'][way]}"))
+    node_index = pd.Index(nodes["id"]).get_indexer(refs)
     found = node_index >= 0
+    tags = ways["tags"].map(lambda value: value if isinstance(value, dict) else {} if value is None or value != value else None)
+    if tags.isna().any():
+        raise InputDataError(
+            f"{int(tags.isna().sum())} ways have tags that are not a key/value object",
+            source=path,
+            where="ways " + ", ".join(map(str, ways["id"][tags.isna()][:5])),
+            codes=[repr(value)[:40] for value in ways["tags"][tags.isna()][:5]],
+            hint='tags look like {"highway": "residential", "name": "Rue X"}; download the file again',
+        )
+    tag_table = pd.DataFrame({key: tags.map(lambda t, key=key: None if t.get(key) is None else str(t.get(key))) for key in TAG_KEYS})
     return _RawWays(
         way_id=ways["id"].to_numpy(dtype="int64"),
-        tags=pd.DataFrame({key: ways["tags"].str.get(key) for key in TAG_KEYS}, dtype="string"),
+        tags=tag_table.astype("string"),
         n_nodes=np.bincount(refs.index.to_numpy(dtype="int64"), minlength=len(ways)),
         refs=refs.to_numpy(dtype="int64"),
-        lon=np.where(found, nodes["lon"].to_numpy(dtype=float)[node_index], np.nan),
-        lat=np.where(found, nodes["lat"].to_numpy(dtype=float)[node_index], np.nan),
+        lon=np.where(found, lon[node_index], np.nan),
+        lat=np.where(found, lat[node_index], np.nan),
         n_read=len(ways),
     )
+
+
+def _is_int64(value: object) -> bool:
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
+def _osm_ids(values: pd.Series, path: Path, what: str, labels) -> pd.Series:
+    """``values`` as int64 OSM ids; anything but an integer that fits (text, float, bool, 2**70) is an error."""
+    good = values.map(_is_int64).to_numpy(dtype=bool)
+    if not good.all():
+        labels = pd.Index(labels)
+        raise InputDataError(
+            f"{int((~good).sum())} {what} are not OSM ids (integers)",
+            source=path,
+            where=", ".join(str(label) for label in labels[~good][:5]),
+            codes=[repr(value)[:40] for value in values[~good][:5]],
+            hint="OSM ids are whole numbers; the file was probably edited by hand or is corrupt: download it again",
+        )
+    return values.astype("int64")
+
+
+def _degrees(values: pd.Series) -> np.ndarray:
+    """JSON numbers as floats; anything else (text, bool, null, lists) is NaN, and numbers too large for a float are infinite."""
+    def number(value: object) -> float:
+        if type(value) not in (int, float):
+            return np.nan
+        try:
+            return float(value)
+        except OverflowError:
+            return np.inf
+    return np.array([number(value) for value in values], dtype=float)
 
 
 def _no_walkable_way(path: Path, highway: pd.Series, n_read: int, unit: str) -> InputDataError:
@@ -365,6 +429,7 @@ def _split_at_intersections(ways: _RawWays, path: Path) -> gpd.GeoDataFrame:
             codes=np.unique(refs[missing]),
             hint=_COMPLETE_WAYS_HINT,
         )
+    check_in_france(lon, lat, source=path, where="nodes of walkable ways", labels=refs, prefix="node ")
     # The same node twice in a row adds nothing; a way must keep two nodes to be a line.
     repeated = np.r_[False, (refs[1:] == refs[:-1]) & (way_index[1:] == way_index[:-1])]
     kept_nodes = np.bincount(way_index[~repeated], minlength=len(ways.way_id))
@@ -431,7 +496,7 @@ def _graphml_segments(path: Path) -> gpd.GeoDataFrame:
         node_ids = pd.Index(nodes.index.astype("int64"))
         source = edges["source"].astype("int64").to_numpy()
         target = edges["target"].astype("int64").to_numpy()
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise InputDataError(
             f"the graph's node ids are not OSM node ids ({error})",
             source=path,
@@ -444,27 +509,52 @@ def _graphml_segments(path: Path) -> gpd.GeoDataFrame:
     keep_edge = walkable(tags)
     if not keep_edge.any():
         raise _no_walkable_way(path, tags["highway"].dropna(), len(edges), "edges")
-    xy = nodes[["x", "y"]].astype(float).to_numpy()
+    xy = nodes[["x", "y"]].apply(pd.to_numeric, errors="coerce").astype(float).to_numpy()
     ends_xy = np.stack([xy[node_ids.get_indexer(source)], xy[node_ids.get_indexer(target)]], axis=1)
-    missing = np.isnan(ends_xy).any(axis=(1, 2))
+    missing = ~np.isfinite(ends_xy).all(axis=(1, 2))
     if (missing & keep_edge).any():
         raise InputDataError(
-            f"{int((missing & keep_edge).sum())} walkable edges end at nodes without x/y coordinates",
+            f"{int((missing & keep_edge).sum())} walkable edges end at nodes without finite x/y coordinates",
             source=path,
-            codes=node_ids[np.isnan(xy).any(axis=1)],
+            codes=node_ids[~np.isfinite(xy).all(axis=1)],
             hint="save the graph again with osmnx.save_graphml; nodes must keep their x and y attributes",
         )
-    straight = shapely.linestrings(ends_xy)
-    wkt = edges["geometry"] if "geometry" in edges else pd.Series(None, index=edges.index)
-    stored = shapely.from_wkt(wkt.astype(object).where(wkt.notna(), None).to_numpy())
-    lines = np.where(shapely.is_missing(stored), straight, stored)
+    try:
+        graph_crs = CRS.from_user_input(graph.graph.get("crs", WEB_CRS))
+    except CRSError as error:
+        raise InputDataError(f"the graph's crs attribute is not a coordinate system ({error})", source=path,
+                             codes=[str(graph.graph.get("crs"))[:40]], hint="save the graph again with osmnx.save_graphml") from error
+    straight = shapely.linestrings(np.where(np.isfinite(ends_xy), ends_xy, 0.0))
+    wkt = edges["geometry"].astype(object) if "geometry" in edges else pd.Series(None, index=edges.index, dtype=object)
+    stored = shapely.from_wkt(wkt.where(wkt.notna(), None).to_numpy(), on_invalid="ignore")
+    unreadable = (wkt.notna().to_numpy() & (shapely.is_missing(stored) | (shapely.get_type_id(stored) != 1) | shapely.is_empty(stored))) & keep_edge
+    if unreadable.any():
+        raise InputDataError(
+            f"{int(unreadable.sum())} walkable edges have a geometry that is not a line in WKT",
+            source=path,
+            where="edges " + ", ".join(f"{a}-{b}" for a, b in zip(source[unreadable][:5], target[unreadable][:5])),
+            codes=[str(value)[:60] for value in wkt[unreadable][:5]],
+            hint="save the graph again with osmnx.save_graphml; edge geometries are written as LINESTRING (x y, ...)",
+        )
+    lines = np.where(shapely.is_missing(stored) | ~keep_edge, straight, stored)
     reverse_pair = pd.DataFrame({
         "low": np.minimum(source, target),
         "high": np.maximum(source, target),
         "shape": shapely.to_wkb(shapely.normalize(lines)),
     }).duplicated().to_numpy()
     keep = keep_edge & ~reverse_pair
-    graph_crs = CRS.from_user_input(graph.graph.get("crs", WEB_CRS))
+    coords, owner = shapely.get_coordinates(lines[keep], return_index=True)
+    lon, lat = Transformer.from_crs(graph_crs, WEB_CRS, always_xy=True).transform(coords[:, 0], coords[:, 1])
+    check_in_france(lon, lat, source=path, where="vertices of walkable edges", labels=source[keep][owner], prefix="edge from node ")
+    osmid = pd.to_numeric(tags["osmid"][keep], errors="coerce")
+    if osmid.isna().any() or not osmid.between(-(2**63), 2**63 - 1).all() or (osmid % 1 != 0).any():
+        bad = ~(osmid.notna() & osmid.between(-(2**63), 2**63 - 1) & (osmid % 1 == 0))
+        raise InputDataError(
+            f"{int(bad.sum())} walkable edges have an osmid that is not an OSM way id",
+            source=path,
+            codes=tags["osmid"][keep][bad.to_numpy()].astype(str).str.slice(0, 30).head(5),
+            hint="save the graph again with osmnx.save_graphml; osmid holds the way id (or a list of them)",
+        )
     to_metric = Transformer.from_crs(graph_crs, METRIC_CRS, always_xy=True)
     metric_lines = shapely.transform(
         lines[keep], lambda coords: np.column_stack(to_metric.transform(coords[:, 0], coords[:, 1]))
@@ -472,7 +562,7 @@ def _graphml_segments(path: Path) -> gpd.GeoDataFrame:
     kept = tags[keep].reset_index(drop=True)
     return gpd.GeoDataFrame(
         {
-            "osm_way_id": kept["osmid"].astype("int64").to_numpy(),
+            "osm_way_id": osmid.to_numpy(dtype="int64"),
             "node_from": source[keep],
             "node_to": target[keep],
             "street_name": kept["name"].fillna(kept["ref"]),

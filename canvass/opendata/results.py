@@ -81,6 +81,7 @@ _YEAR_PATTERN = r"(?<!\d)((?:19|20)\d{2})(?!\d)"
 _ROUND_PATTERN = r"(?:^|_)t(?:our)?_?([12])(?:_|$)|(?:^|_)([12])(?:er|nd|e|eme)?_tour(?:_|$)|(?:ielle|ive|enne|ale)s?_([12])(?:_|$)"
 # Bureau codes that opendata.codes canonicalises; others (Caen 01.1, Montbéliard 0A11) are kept as written.
 _REGULAR_BUREAU = r"\d{1,4}[A-Z]?|\d{1,2}-\d{1,2}"
+_COMMUNE_CODE = r"[0-9][0-9AB][0-9]{3}"
 
 _MI2022_BLOCK_START = "N°Panneau"
 _MI2022_BLOCK_END = "% Voix/Exp"
@@ -361,6 +362,16 @@ def _bureau_ids(commune: pd.Series, bureau: pd.Series, *, source: Path, column: 
             source=source,
             where=f"column {column!r}, first at data row {int(np.flatnonzero(missing.to_numpy())[0]) + 1}",
             hint="every row of a results file must name its bureau; remove total or blank rows",
+        )
+    malformed = ~commune.astype("string").str.fullmatch(_COMMUNE_CODE).fillna(False).astype(bool)
+    if malformed.any():
+        rows = np.flatnonzero(malformed.to_numpy())
+        raise InputDataError(
+            f"{len(rows)} commune codes are not INSEE codes (5 characters: 29019, 2A004, 97101)",
+            source=source,
+            where=", ".join(_line_of(rows[:5], source)),
+            codes=[str(code)[:20] + ("…" if len(str(code)) > 20 else "") for code in commune[malformed].unique()[:5]],
+            hint="check that the commune (and département) columns are not shifted and hold codes, not names",
         )
     regular = text.str.fullmatch(_REGULAR_BUREAU).fillna(False).astype(bool)
     ids = (commune.map(plm_parent).astype("string") + "_" + text).astype("string")
