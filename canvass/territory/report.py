@@ -7,6 +7,8 @@ doors are missing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -184,47 +186,97 @@ def _doors_section(territory: Territory) -> dict:
     }
 
 
-def format_report(report: dict) -> str:
-    """Render the report as text for the terminal; the loud alerts come first, framed."""
-    lines = [f"Territory of {', '.join(report['communes'])}"]
-    for message in report.get("alerts", []):
-        lines.append(f"  !!! ATTENTION : {message}")
+BUREAU_SOURCES = {"polygons": "contours des bureaux", "reu_voronoi": "points d’adresse du REU (zones reconstituées)"}
+DOOR_SOURCES = {"addresses": "adresses (BAN/BAL ou REU)", "census_dwellings": "logements du recensement par IRIS",
+                "filosofi_households": "ménages Filosofi par carreau de 200 m", "registered_voters": "inscrits par bureau"}
+"""How people call the sources of bureaux and doors (the report keeps the codes)."""
+ELECTION_KINDS = {"pres": "présidentielle", "legi": "législatives", "muni": "municipales", "euro": "européennes", "dep": "départementales",
+                  "reg": "régionales", "cant": "cantonales"}
+
+
+def election_name(election: str) -> str:
+    """``'2017_pres'`` → ``'présidentielle 2017'``; an unknown code is kept as it is."""
+    year, _, kind = str(election).partition("_")
+    return f"{ELECTION_KINDS[kind]} {year}" if kind in ELECTION_KINDS and year.isdigit() else str(election)
+
+
+def ignored_reason(reason: str) -> str:
+    """Why a file was left aside, in French (the technical reason stays in the JSON report)."""
+    text = str(reason).lower()
+    if text.startswith("another"):
+        return "un autre fichier du même genre a été préféré"
+    if "layout" in text or "columns" in text or "column" in text:
+        return "colonnes non reconnues (ni bureaux, ni résultats, ni IRIS, ni adresses)"
+    if "empty" in text:
+        return "fichier vide"
+    return "format non reconnu"
+
+
+def report_lines(report: dict, *, technical: bool = False) -> list[str]:
+    """The report as French sentences, one per layer, for the app and the terminal (alerts apart: see :func:`alerts`).
+
+    ``technical`` adds the reading details in English after an ignored file's French reason.
+    """
+    from canvass.outputs._common import french_number as number
+
+    def share(value) -> str:
+        return "—" if value is None else f"{number(100 * float(value), 1)}\u202f%"
+
+    lines = []
     bureaux = report["bureaux"]
-    lines.append(f"  bureaux: {bureaux['n']} ({bureaux['area_km2']} km²), from {bureaux['source'].get('kind', '?')}")
-    if bureaux["source"].get("kind") == "reu_voronoi":
+    kind = bureaux["source"].get("kind")
+    lines.append(f"Bureaux de vote : {bureaux['n']} ({number(bureaux['area_km2'], 2)} km²), d’après les "
+                 f"{BUREAU_SOURCES.get(kind, 'données fournies')}.")
+    if kind == "reu_voronoi":
         source = bureaux["source"]
-        lines.append(
-            f"    REU points in their own cell: {source['n_points_in_own_cell']}/{source['n_points']} "
-            f"(shared locations {source['n_points_shared_location']}, outside the commune {source['n_points_outside_commune']})"
-        )
+        lines.append(f"Points du REU dans leur propre zone : {source['n_points_in_own_cell']} sur {source['n_points']} "
+                     f"(même emplacement partagé : {source['n_points_shared_location']}, hors de la commune : {source['n_points_outside_commune']}).")
     for section in report["results"]:
+        with_results, n_bureaux = section["bureaux_with_results"].split("/")
+        mismatch = section["n_bureaux_totals_mismatch"]
         lines.append(
-            f"  results {section['election']} round {section['round']}: bureaux with results {section['bureaux_with_results']}, "
-            f"results with a bureau {section['results_with_bureau']}, {section['n_candidates']} candidates, "
-            f"totals mismatched in {section['n_bureaux_totals_mismatch']}/{section['n_bureaux_totals_checkable']} bureaux"
+            f"Résultats {election_name(section['election'])}, {section['round']}{'er' if section['round'] == 1 else 'e'} tour : "
+            f"{with_results} bureaux sur {n_bureaux} ont leurs résultats, {section['n_candidates']} candidats"
+            + (f", totaux incohérents dans {mismatch} bureaux sur {section['n_bureaux_totals_checkable']}" if mismatch else ", totaux cohérents")
+            + (f" ; {len(section['unmatched_result_codes'])} codes de résultats sans bureau" if section["unmatched_result_codes"] else "") + "."
         )
     if not report["results"]:
-        lines.append("  results: none")
+        lines.append("Résultats électoraux : aucun.")
     iris = report["iris"]
-    lines.append(
-        f"  IRIS: {iris['n']}, area covered {iris['area_covered']:.1%}, census {iris['census_rows']} rows × {iris['census_columns']} variables"
-        + (f", IRIS with census {iris['iris_with_census']}" if iris["n"] else "")
-    )
+    if iris["n"]:
+        joined, total = iris["iris_with_census"].split("/")
+        lines.append(f"IRIS : {iris['n']}, couvrant {share(iris['area_covered'])} du territoire ; recensement : {iris['census_rows']} lignes, "
+                     f"{iris['census_columns']} variables, {joined} IRIS sur {total} avec leurs chiffres.")
+    else:
+        lines.append(f"IRIS : aucun contour ; recensement : {iris['census_rows']} lignes.")
     streets = report["streets"]
-    lines.append(f"  streets: {streets['n_segments']} segments, {streets['length_km']} km; bureaux with streets {streets['bureaux_with_streets']}")
+    with_streets, n_bureaux = streets["bureaux_with_streets"].split("/")
+    lines.append(f"Rues : {number(streets['n_segments'])} tronçons, {number(streets['length_km'], 1)} km ; "
+                 f"{with_streets} bureaux sur {n_bureaux} ont des rues.")
     doors = report["doors"]
     if "note" in doors:
-        lines.append(f"  doors: {doors['note']}")
+        lines.append("Portes : aucune, faute de rues pour les placer.")
     else:
-        lines.append(
-            f"  doors: {doors['n_doors']:.0f} from {doors['source'].get('kind', 'none')} ({doors['source'].get('detail', '')}); "
-            f"{doors['source'].get('n_unplaced', 0):.0f} found no street"
-        )
+        source = doors["source"]
+        unplaced = float(source.get("n_unplaced", 0) or 0)
+        lines.append(f"Portes : {number(doors['n_doors'])}, d’après les {DOOR_SOURCES.get(source.get('kind'), 'données fournies')}"
+                     + (f" ; {number(unplaced)} n’ont trouvé aucune rue." if unplaced else "."))
     if "doors_per_bureau" in doors:
         per = doors["doors_per_bureau"]
-        lines.append(f"    per bureau: min {per['min']}, median {per['median']}, max {per['max']}, {per['n_bureaux_zero']} bureaux without doors")
+        lines.append(f"Portes par bureau : de {number(per['min'])} à {number(per['max'])} (médiane {number(per['median'])}), "
+                     f"{per['n_bureaux_zero']} bureaux sans porte.")
     for item in report["ignored"]:
-        lines.append(f"  ignored {item['path']}: {item['reason']}")
+        name = Path(item["path"]).name
+        lines.append(f"Fichier non utilisé : {name} — {ignored_reason(item['reason'])}" + (f" ({item['reason']})" if technical else "") + ".")
     for message in report["warnings"]:
-        lines.append(f"  warning: {message}")
+        lines.append(f"À vérifier : {message}")
+    return lines
+
+
+def format_report(report: dict) -> str:
+    """Render the report as French text for the terminal; the loud alerts come first, framed."""
+    lines = [f"Territoire de {', '.join(report['communes'])}"]
+    for message in report.get("alerts", []):
+        lines.append(f"  !!! ATTENTION : {message}")
+    lines.extend(f"  {line}" for line in report_lines(report, technical=True))
     return "\n".join(lines)

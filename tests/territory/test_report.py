@@ -53,3 +53,17 @@ def test_cli_report_shows_the_alerts_on_a_real_territory_without_streets(tmp_pat
     assert "!!! ATTENTION : AUCUNE RUE" in capsys.readouterr().out
     assert main(["report", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["alerts"][0].startswith("AUCUNE RUE")
+
+
+def test_report_reads_in_french(demo):
+    from canvass.territory.report import election_name, report_lines
+
+    report = territory_report(demo)
+    text = format_report(report)
+    assert text.splitlines()[0] == f"Territoire de {DEMO_COMMUNE}"
+    lines = report_lines(report)
+    assert lines[0].startswith(f"Bureaux de vote : {report['bureaux']['n']} (") and any(line.startswith("Rues : ") for line in lines)
+    assert any(line.startswith("Portes : ") for line in lines) and any(line.startswith("Résultats ") for line in lines)
+    for english in ("Territory", "round", "doors:", "results", "streets", "bureaux with", "from ", "None", "nan"):
+        assert english not in "\n".join(lines), english
+    assert election_name("2017_pres") == "présidentielle 2017" and election_name("x") == "x"
