@@ -56,11 +56,11 @@ def field_form(token: str, steps: list[dict], *, api: str) -> str:
 <style>
 .canvass-terrain {{ margin: 8px 12px 16px; padding-top: 8px; border-top: 1px solid #ccc; font-size: .95rem; }}
 .canvass-terrain h2 {{ font-size: 1rem; margin: 4px 0 8px; }}
-.canvass-terrain form {{ display: grid; grid-template-columns: 1fr 1fr; gap: 6px 10px; }}
+.canvass-terrain form {{ display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 6px 10px; }}
 .canvass-terrain label {{ display: flex; flex-direction: column; font-size: .85rem; color: #333; }}
 .canvass-terrain label.wide, .canvass-terrain button {{ grid-column: 1 / -1; }}
-.canvass-terrain input, .canvass-terrain select {{ font-size: 1rem; padding: 6px; min-height: 40px; }}
-.canvass-terrain button {{ font-size: 1rem; padding: 10px; min-height: 44px; background: #1f5fbf; color: #fff; border: 0; border-radius: 6px; }}
+.canvass-terrain input, .canvass-terrain select {{ font-size: 1rem; padding: 6px; min-height: 40px; width: 100%; min-width: 0; box-sizing: border-box; }}
+.canvass-terrain button {{ width: 100%; font-size: 1rem; padding: 10px; min-height: 44px; background: #1f5fbf; color: #fff; border: 0; border-radius: 6px; }}
 #canvass-terrain-status {{ margin: 8px 0 0; font-weight: 600; }}
 </style>
 <script type="application/json" id="canvass-terrain-data">{_script_json(data)}</script>
