@@ -25,7 +25,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -128,13 +128,16 @@ def _french(error: InputDataError) -> str:
 
 
 async def _body(request: Request) -> bytes | None:
-    """The request body, or None past :data:`MAX_BODY` (read no further)."""
+    """The request body, or None past :data:`MAX_BODY` (read no further) or when the phone went away mid-request."""
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return None
     return b"".join(chunks)
 
 
