@@ -81,7 +81,7 @@ def test_workflow_on_the_demo(data):
     at.sidebar.radio(key="page").set_value("Priorités").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert len(table) == 12 and list(table["Rang"])[0] == 1
+    assert len(table) == 12 and list(table["Rang"])[0] == "1"
     at.sidebar.radio(key="page").set_value("Équipes").run()
     assert not at.exception, at.exception
     teams = at.dataframe[0].value
@@ -94,28 +94,39 @@ def test_workflow_on_the_demo(data):
     at.run()
     assert not at.exception, at.exception
     plan_table = at.dataframe[0].value
-    assert len(plan_table) == 6 and plan_table["Portes"].sum() > 0
+    doors = plan_table["Portes"].str.replace("\u202f", "").astype(int)
+    assert len(plan_table) == 6 and doors.sum() > 0
     assert at.metric[0].label == "Portes"
-    first_plan_doors = float(plan_table["Portes"].sum())
+    assert any(c.value.startswith("Ce plan atteint ") and "% du maximum théorique" in c.value for c in at.caption)
+    first_plan_doors = float(doors.sum())
 
     at.sidebar.radio(key="page").set_value("Partager").run()
     at.button(key="export").click().run()
     assert not at.exception, at.exception
     codes = [c.value for c in at.code]
     assert len(codes) == 6 and all(code.startswith("?equipe=") for code in codes)
-    assert (data / "partage" / "carnet.pdf").exists()
+    assert (data / "partage" / "organisateur" / "carnet.pdf").exists()
 
     at.sidebar.radio(key="page").set_value("Terrain").run()
     team = at.selectbox(key="field_team").value
-    options = at.multiselect(key="field_streets").options
-    at.multiselect(key="field_streets").set_value(options[:2])
-    at.number_input(key="field_knocked").set_value(20)
-    at.number_input(key="field_opened").set_value(8)
-    at.button[0].click().run()
+    steps = at.dataframe[0].value  # the field form: one row per step, labelled, never an id
+    assert list(steps.columns[:5]) == ["etape", "rue", "portes", "deja", "faite"] and not steps["rue"].str.contains("n° \\d+\\)$").any()
+    done = [int(unit) for unit in steps.index[:2]]
+    at.session_state[f"field_editor_{team}"] = {"edited_rows": {0: {"faite": True, "frappees": 12, "ouvertes": 5, "soutien": 2},
+                                                                1: {"frappees": 8, "ouvertes": 3, "indecis": 1}},
+                                                "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="field_save").click().run()
     assert not at.exception, at.exception
-    assert "2 rue(s) enregistrée(s)." in [s.value for s in at.success]
-    progress = at.dataframe[0].value
-    assert progress.set_index(progress.columns[0]).loc[team].iloc[0] is not None
+    assert "2 étape(s) enregistrée(s)." in [s.value for s in at.success]
+    from canvass.campaign.store import open_store
+
+    with open_store(data / "campagne.sqlite") as store:
+        log = store.field_log(store.find_campaign("demo")).set_index("segment_id")
+    assert log.loc[done[0], "doors_knocked"] == 12 and log.loc[done[1], "doors_knocked"] == 8  # each street its own counts
+    assert log.loc[done[0], "soutien"] == 2 and log.loc[done[1], "indecis"] == 1
+    progress = at.dataframe[1].value.set_index("Équipe")
+    assert progress.loc[team, "Portes frappées"] == "20" and progress.loc[team, "Taux d’ouverture"] == "40,0\u202f%"
 
     # Re-plan on what is left: the streets done are not planned again.
     at.sidebar.radio(key="page").set_value("Plan").run()
@@ -124,8 +135,7 @@ def test_workflow_on_the_demo(data):
     at.run()
     assert not at.exception, at.exception
     walked = {step.segment_id for walk in at.session_state["job"].plan.walks for step in walk.steps}
-    done = {int(o.rsplit("n° ", 1)[1].rstrip(")")) for o in options[:2]}
-    assert not (walked & done)
+    assert not (walked & set(done))
     assert first_plan_doors > 0
 
 
@@ -151,7 +161,7 @@ def test_volunteer_link_shows_only_its_team(data):
     volunteer.run()
     assert not volunteer.exception
     assert len(volunteer.text_input) == 0 and len(volunteer.sidebar.radio) == 0  # no login, no navigation
-    assert len(volunteer.main.children) == 1  # the team's map, and nothing else
+    assert len(volunteer.main.children) == 1, [getattr(c, "value", c) for c in volunteer.main.children.values()]  # the map alone
     page = volunteer.main[0].proto.srcdoc
     assert "Équipe 1" in page and "Équipe 2" not in page and "organisateur" not in page
     stranger = AppTest.from_file(APP, default_timeout=60)
@@ -226,7 +236,7 @@ def test_brest_camp_without_candidate_in_an_election_shows_a_note_not_a_tracebac
     from tests.helpers import real
 
     at = logged_in("Territoire")
-    at.radio(key="territory_source").set_value("Dossier de fichiers officiels").run()
+    at.radio(key="territory_source").set_value("Dossier sur le serveur").run()
     at.text_input(key="folder").input(str(real("brest")))
     at.text_input(key="commune").input("29019")
     at.button(key="import").click().run()
