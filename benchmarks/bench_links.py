@@ -11,7 +11,11 @@ app's ``static/`` folder (:func:`canvass.serve.publish.publish`), then measures,
 - ``static-browser``: ``--browsers`` Chromium pages open their team link at once, time until the
   team's walk is drawn (a Leaflet path on the map);
 - ``equipe-browser``: the same pages open the old ``/?equipe=<token>`` link (a script run per
-  phone, the page in an iframe), time until the walk is drawn.
+  phone, the page in an iframe), time until the walk is drawn;
+- ``*-alone``: one page at a time (3 opens), the time a phone takes to draw its map when nobody
+  else loads: with ``--browsers`` pages at once, the browsers share this machine's two cores, so
+  the browser rows add client rendering that real phones do on their own processors. A phone's
+  time to the map among 100 is about its ``static-browser-alone`` time plus the ``static-http`` time.
 
 Reports median and p95 seconds, and the CPU seconds the server process used in each phase.
 Target: static p95 under 5 s for 100 simultaneous opens. Writes ``benchmarks/results/links.csv``.
@@ -183,6 +187,8 @@ def main() -> None:
         ("static-browser", lambda: browser_opens([links[i % len(links)]["link"] for i in range(args.browsers)], in_frame=False)),
         ("equipe-browser", lambda: browser_opens([f"{base}/?equipe={links[i % len(links)]['token']}" for i in range(args.browsers)],
                                                  in_frame=True)),
+        ("static-alone", lambda: [browser_opens([links[i]["link"]], in_frame=False)[0] for i in range(3)]),
+        ("equipe-alone", lambda: [browser_opens([f"{base}/?equipe={links[i]['token']}"], in_frame=True)[0] for i in range(3)]),
     ]
     rows = []
     print(f"{'path':16} {'opens':>6} {'median s':>9} {'p95 s':>8} {'max s':>8} {'cpu s':>8} {'cpu ms/open':>10}   target: static p95 < 5 s")

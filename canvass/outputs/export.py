@@ -150,7 +150,8 @@ def export_bundle(
         ``base_url/<token>.html``. Without it, links are relative file names and sheets have no QR code.
     field_api
         Base URL of the field API the team pages post to (``<field_api><token>``); by default
-        ``api/terrain/`` relative to the page, as ``canvass serve`` answers.
+        ``api/terrain/`` relative to the page, as ``canvass serve`` answers; ``""``: pages without
+        the field form (no field API can be reached from where they are served).
 
     Raises
     ------
@@ -184,7 +185,8 @@ def export_bundle(
             walk = walk_of.get(team.name)
             units = [{"unit": int(row["segment_id"]), "order": int(row["order"]), "label": step_label(row)} for _, row in steps.iterrows()]
             page = team_map(steps, team, index, territory=territory, walk=walk)
-            _write_public(public / f"{token}.html", _with_form(page, field_form(token, units, api=f"{api}{token}")))
+            form = field_form(token, units, api=f"{api}{token}") if api else ""
+            _write_public(public / f"{token}.html", _with_form(page, form))
             sheet = walk_sheet_pdf(steps, team, index, link=link if prefix else None, territory=territory, session=session,
                                    return_m=walk.return_m if walk else 0.0)
             _write_public(public / f"{token}.pdf", sheet)
@@ -276,7 +278,6 @@ def _with_form(page: str, form: str) -> str:
     page = page.replace("<head>", "<head>" + _PAGE_HEAD, 1)
     head, tail = page.rsplit("</body>", 1)
     return f"{head}{form}</body>{tail}"
-
 
 
 def _staging(versions: Path) -> Path:

@@ -1,6 +1,10 @@
-"""Full team links from the app's public address, for pages published through Streamlit's static file serving.
+"""Where the team pages are served, and the full links the app hands out.
 
-Streamlit serves the files of ``static/`` beside ``app.py`` at ``<app URL>/app/static/…``
+Two ways, chosen by :func:`share_target` from the environment:
+
+- ``CANVASS_TEAM_PAGES_URL`` set (e.g. ``https://pap.exemple.org/equipes``): ``canvass serve``
+  serves the export folder there (behind ``deploy/Caddyfile``), field API included;
+- otherwise the pages are published into the app's ``static/`` folder. Streamlit serves the files of ``static/`` beside ``app.py`` at ``<app URL>/app/static/…``
 when ``server.enableStaticServing`` is on: a team page there costs the server a
 file read, never a script run. :func:`public_url` picks the app's public address
 (``CANVASS_PUBLIC_URL``, else the address the organiser's browser used), and
@@ -9,10 +13,12 @@ file read, never a script run. :func:`public_url` picks the app's public address
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from canvass.errors import InputDataError
-from canvass.outputs.export import check_base_url
+from canvass.outputs.export import FIELD_API, check_base_url
 
 STATIC_ROUTE = "app/static"
 """Where Streamlit serves its ``static/`` folder, under the app's address."""
@@ -51,3 +57,33 @@ def static_base_url(app_url: str, folder: str = SHARE_FOLDER) -> str:
 def team_link(base_url: str, token: str) -> str:
     """The link a team receives: its page under ``base_url``."""
     return f"{check_base_url(base_url)}/{token}.html"
+
+
+@dataclass(frozen=True)
+class ShareTarget:
+    """Where an export's team pages go: their links' base, the field API they post to, and whether to publish into ``static/``."""
+
+    base_url: str
+    field_api: str
+    static: bool
+
+
+def share_target(environ: Mapping[str, str], browser_url: str | None = None) -> ShareTarget:
+    """The app's choice of :class:`ShareTarget` from its settings (``os.environ``) and ``st.context.url``.
+
+    ``CANVASS_TEAM_PAGES_URL``: the pages are served there by ``canvass serve``, whose field API
+    answers beside them. Else they go to Streamlit's ``static/`` under the app's public address
+    (:func:`public_url`); their field form posts to ``CANVASS_FIELD_API`` (``https://…/api/terrain/``,
+    a ``canvass serve`` reachable from phones), and without it the pages carry no form.
+
+    Raises
+    ------
+    InputDataError
+        An address that is not https:// (nor http://localhost), or no public address at all.
+    """
+    api = environ.get("CANVASS_FIELD_API", "").strip()
+    field_api = check_base_url(api) + "/" if api else None
+    pages = environ.get("CANVASS_TEAM_PAGES_URL", "").strip()
+    if pages:
+        return ShareTarget(check_base_url(pages), field_api if field_api is not None else FIELD_API, static=False)
+    return ShareTarget(static_base_url(public_url(environ.get("CANVASS_PUBLIC_URL"), browser_url)), field_api or "", static=True)

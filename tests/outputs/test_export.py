@@ -221,9 +221,10 @@ def test_export_with_a_bad_base_url_writes_nothing(demo_plan, tmp_path):
 
 def test_without_base_url_links_are_relative_and_sheets_have_no_qr(demo_plan, tmp_path):
     plan, teams, walks, _, _ = demo_plan
-    bundle = export_bundle(plan, teams, walks, tmp_path)
+    bundle = export_bundle(plan, teams, walks, tmp_path, field_api="")
     for item in bundle.links.values():
         assert item["link"] == f"{item['token']}.html"
+        assert "canvass-terrain" not in (tmp_path / item["map"]).read_text(encoding="utf-8"), "no field API: no field form"
         image = pypdfium2.PdfDocument(tmp_path / item["sheet"])[0].render(scale=200 / 72).to_pil()
         assert zxingcpp.read_barcodes(image) == []
 

@@ -14,7 +14,7 @@ import pytest
 
 from canvass.errors import InputDataError
 from canvass.outputs.export import export_bundle
-from canvass.serve.links import public_url, static_base_url, team_link
+from canvass.serve.links import public_url, share_target, static_base_url, team_link
 from canvass.serve.publish import publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,18 @@ def test_public_url_and_links():
     base = static_base_url("https://pap.exemple.org")
     assert base == "https://pap.exemple.org/app/static/partage"
     assert team_link(base, "abcdefghijklmnop") == "https://pap.exemple.org/app/static/partage/abcdefghijklmnop.html"
+
+
+def test_share_target_from_the_settings():
+    behind_caddy = share_target({"CANVASS_TEAM_PAGES_URL": "https://pap.exemple.org/equipes/"}, "http://127.0.0.1:8501/")
+    assert (behind_caddy.base_url, behind_caddy.field_api, behind_caddy.static) == ("https://pap.exemple.org/equipes", "api/terrain/", False)
+    static = share_target({"CANVASS_PUBLIC_URL": "https://pap.exemple.org", "CANVASS_FIELD_API": "https://api.exemple.org/equipes/api/terrain"})
+    assert (static.base_url, static.field_api, static.static) == ("https://pap.exemple.org/app/static/partage",
+                                                                  "https://api.exemple.org/equipes/api/terrain/", True)
+    assert share_target({}, "http://localhost:8501/").field_api == "", "Streamlit alone takes no field results: pages without the form"
+    for environ in ({"CANVASS_TEAM_PAGES_URL": "http://pap.exemple.org"}, {"CANVASS_FIELD_API": "javascript:x", "CANVASS_PUBLIC_URL": "https://a.org"}):
+        with pytest.raises(InputDataError):
+            share_target(environ, None)
 
 
 def _listing(folder: Path) -> list[str]:
