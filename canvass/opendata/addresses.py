@@ -19,6 +19,7 @@ import pandas as pd
 from canvass.crs import METRIC_CRS, WEB_CRS
 from canvass.errors import InputDataError
 from canvass.opendata import codes
+from canvass.opendata._geo import check_in_france
 from canvass.opendata._io import first_match, read_text_table, require_columns, to_number
 from canvass.opendata.schemas import ADDRESS_COLUMNS
 from canvass.opendata.sniff import SAMPLE_ROWS, bureau_keys, commune_text, find_bureau_columns, find_commune_columns, find_coordinate_columns
@@ -160,6 +161,7 @@ def _points(raw: pd.DataFrame, *, lon: str, lat: str, source: Path, columns: dic
             codes=raw.loc[bad, lon].astype(str).head(5),
             hint="remove or geocode those rows; coordinates must be WGS84 decimal degrees",
         )
+    check_in_france(x.to_numpy(), y.to_numpy(), source=source, where=f"columns {lon!r}, {lat!r}", labels=np.arange(len(x)) + 1, prefix="data row ")
     frame = gpd.GeoDataFrame(columns, index=raw.index, geometry=gpd.points_from_xy(x, y), crs=WEB_CRS).to_crs(METRIC_CRS)
     return frame[list(ADDRESS_COLUMNS)].reset_index(drop=True)
 

@@ -110,7 +110,7 @@ def read_candidates(path: Path, *, election: str | None = None, encoding: str | 
             hint="give the Ministry's 'liste des candidats' file of the législatives",
         )
     if election is None:
-        year = re.search(r"(?<!\d)(20\d{2})(?!\d)", path.name)
+        year = re.search(r"(?<![0-9])(20[0-9]{2})(?![0-9])", path.name)
         if year is None:
             raise InputDataError(
                 "the election of this candidate list is not said by its name",
@@ -125,10 +125,10 @@ def read_candidates(path: Path, *, election: str | None = None, encoding: str | 
     departement = text["departement"]
     if found["departement"] is None:
         # 2024: one code for both, "2902" or "29-02" (département first, then a 2-digit number).
-        parts = circonscription.str.extract(r"^(?P<dep>[0-9AB]{2,3}|Z[A-Z])-?(?P<num>\d{2})$")
+        parts = circonscription.str.extract(r"^(?P<dep>[0-9AB]{2,3}|Z[A-Z])-?(?P<num>[0-9]{2})$")
         departement, circonscription = parts["dep"].astype("string"), parts["num"].astype("string").fillna(circonscription)
     else:
-        circonscription = circonscription.str.extract(r"(\d+)$")[0].astype("string").str.zfill(2).fillna(circonscription)
+        circonscription = circonscription.str.extract(r"([0-9]+)$")[0].astype("string").str.zfill(2).fillna(circonscription)
     table = pd.DataFrame({
         "election": election,
         "departement": departement.str.zfill(2),

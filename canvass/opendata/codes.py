@@ -33,14 +33,14 @@ OVERSEAS_PREFIX = {
     "ZN": "98", "ZP": "98", "ZW": "98", "ZZ": "99",
 }
 
-_BUREAU_PATTERN = r"^0*(?P<number>\d{1,4})(?P<letter>[A-Z]?)$"
-_PARIS_PATTERN = r"^(?P<arr>\d{1,2})-(?P<num>\d{1,2})$"
-_KEY_PATTERN = r"^(?P<commune>(?:\d{2}|2[AB])\d{3})[_\-/ ](?P<rest>\S+)$"
+_BUREAU_PATTERN = r"^0*(?P<number>[0-9]{1,4})(?P<letter>[A-Z]?)$"
+_PARIS_PATTERN = r"^(?P<arr>[0-9]{1,2})-(?P<num>[0-9]{1,2})$"
+_KEY_PATTERN = r"^(?P<commune>(?:[0-9]{2}|2[AB])[0-9]{3})[_\-/ ](?P<rest>\S+)$"
 # "Bureau n°12 - École", "BV 12", "B.V. 12", "Bureau de vote 0012", "BdV 54A": the
 # number follows a bureau word; a letter suffix must be upper case (not "12e").
 _LABEL_PATTERN = (
     r"(?:(?i:\bbureau(?:\s+de\s+vote)?)|(?i:\bb\.?\s?v\.?)|(?i:\bbdv))(?![a-zA-Z])\s*[:\-]?\s*"
-    r"(?:(?i:n\s*[°ºo]\.?|num(?:[ée]ro)?\.?|#)\s*)?0*(?P<number>\d{1,4})(?P<letter>[A-Z]?)(?!\w)"
+    r"(?:(?i:n\s*[°ºo]\.?|num(?:[ée]ro)?\.?|#)\s*)?0*(?P<number>[0-9]{1,4})(?P<letter>[A-Z]?)(?!\w)"
 )
 
 
@@ -121,7 +121,7 @@ def normalise_bureau(raw: pd.Series, *, source: str | None = None, column: str |
     """
     text = raw.astype("string").str.strip().str.upper()
     text = text.str.replace(r"\.0$", "", regex=True)  # 12.0 from a spreadsheet
-    paris = text.str.extract(r"^(?P<arr>\d{1,2})-(?P<num>\d{1,2})$")
+    paris = text.str.extract(r"^(?P<arr>[0-9]{1,2})-(?P<num>[0-9]{1,2})$")
     is_paris = paris["arr"].notna()
     if is_paris.any():
         paris_number = paris["arr"].astype("Int64") * 100 + paris["num"].astype("Int64")
@@ -158,7 +158,7 @@ def plm_number(communes: pd.Series, number: pd.Series) -> pd.Series:
     Numbers of 100 and more already carry their arrondissement and are kept.
     """
     arrondissement = communes.map({code: arrondissement_number(code) or 0 for code in communes.dropna().unique()}).astype("Int64")
-    digits = number.str.extract(r"^(\d{4})([A-Z]?)$")
+    digits = number.str.extract(r"^([0-9]{4})([A-Z]?)$")
     value = digits[0].astype("Int64")
     prefixed = (arrondissement * 100 + value).astype("string").str.zfill(4) + digits[1].fillna("")
     return number.where(~((arrondissement > 0) & (value < 100)).fillna(False), prefixed).astype("string")
@@ -208,7 +208,7 @@ def _parse_distinct(raw: pd.Series) -> pd.DataFrame:
 def _code_text(raw: pd.Series) -> pd.Series:
     """Codes as stripped text; floats from a spreadsheet or a GIS layer (``12.0``) lose their ``.0``."""
     text = raw.astype("string").str.strip()
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).mask(text == "")
+    return text.str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True).mask(text == "")
 
 
 def _number_of(text: pd.Series) -> pd.Series:
@@ -244,7 +244,7 @@ def bureau_label(key: pd.Series) -> pd.Series:
     """Return a short human label for a canonical key (``29019_0001 -> '1'``, ``75056_1601 -> '16-1'``)."""
     commune = commune_of_key(key)
     number = key.str.slice(6)
-    digits = number.str.extract(r"^(\d+)([A-Z]?)$")
+    digits = number.str.extract(r"^([0-9]+)([A-Z]?)$")
     plain = digits[0].astype("Int64").astype("string") + digits[1].fillna("")
     is_plm = commune.isin(list(PLM_COMMUNES))
     value = digits[0].astype("Int64")

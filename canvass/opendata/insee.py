@@ -21,12 +21,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from canvass.crs import METRIC_CRS
-from canvass.errors import InputDataError
-from canvass.opendata._geo import clean_polygons, read_vector
+from canvass.errors import ImpossibleValueError, InputDataError
+from canvass.opendata._geo import check_in_france, clean_polygons, read_vector
 from canvass.opendata._io import (
     MISSING_MARKERS,
     first_match,
@@ -59,15 +61,19 @@ DESCRIPTIVE_COLUMNS = frozenset(
     }
 )
 FILOSOFI_PATTERN = re.compile(r"^(DISP|DEC)_", re.IGNORECASE)
+# Census counts (P21_POP, C11_POP15P_CS1, base infracommunale P/C variables): never negative. Filosofi
+# shares may be (DISP_PIMPOT18, taxes as a share of income, is negative).
+CENSUS_COUNT_PATTERN = r"^[PC][0-9]{2}_"
 
 # Filosofi grid: counts are ``ind*`` (persons), ``men*`` (households), ``log*``
 # (dwellings); ``imputed`` and ``i_est_*`` are 0/1 flags.
 GRID_VARIABLE_PATTERN = re.compile(r"^(ind|men|log)(_\w+)?$|^i_est_\w+$|^imputed$")
-GRID_ID_PATTERN = r"^CRS3035RES(?P<size>\d+)mN(?P<y>\d+)E(?P<x>\d+)$"
+GRID_ID_PATTERN = r"^CRS3035RES(?P<size>[0-9]+)mN(?P<y>[0-9]+)E(?P<x>[0-9]+)$"
 GRID_CRS = "EPSG:3035"
 GRID_COMMUNE_COLUMNS = ("lcog_geo", "commune_centroid", "depcom", "codgeo", "code_insee")
 
 _IRIS_CODE = r"^[0-9][0-9AB][0-9]{7}$"
+_METRIC_TO_WEB = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
 _COMMUNE_CODE = r"[0-9][0-9AB][0-9]{3}"
 
 
@@ -247,7 +253,11 @@ def read_filosofi_grid(path: Path, *, communes: Iterable[str] | None = None) -> 
                 hint="check the INSEE codes; the values are the communes the file holds",
             )
         grid = grid.loc[keep.to_numpy()]
-    return grid.to_crs(METRIC_CRS).reset_index(drop=True)
+    grid = grid.to_crs(METRIC_CRS).reset_index(drop=True)
+    corners = shapely.get_coordinates(shapely.centroid(grid.geometry.values))
+    lon, lat = _METRIC_TO_WEB.transform(corners[:, 0], corners[:, 1])
+    check_in_france(lon, lat, source=path, where="cell centres from idcar_200m or x_3035/y_3035", labels=grid["cell_id"].to_numpy(), prefix="cell ")
+    return grid
 
 
 def _iris_codes_of_layer(raw: pd.DataFrame, *, source: Path) -> pd.Series:
@@ -280,7 +290,7 @@ def _code_text(values: pd.Series) -> pd.Series:
 def _normalise_iris(values: pd.Series, *, source: Path, where: str) -> pd.Series:
     """Return 9-character IRIS codes (a lost leading zero is put back), raising on blank or malformed ones."""
     text = _code_text(values)
-    text = text.mask(text.str.fullmatch(r"\d{8}", na=False), "0" + text)
+    text = text.mask(text.str.fullmatch(r"[0-9]{8}", na=False), "0" + text)
     blank = text.isna()
     if blank.any():
         raise InputDataError(
@@ -362,7 +372,21 @@ def _split_variables(candidates: pd.DataFrame, *, source: Path) -> tuple[pd.Data
             codes=candidates.loc[unparsed[column], column].unique(),
             hint="check the separator and stray quotes (columns may be shifted); secret cells should be blank, s, ns or nd",
         )
-    return numbers.loc[:, ~is_label], candidates.loc[:, is_label]
+    numbers = numbers.loc[:, ~is_label]
+    infinite = np.isinf(numbers)
+    negative_count = (numbers < 0) & numbers.columns.str.match(CENSUS_COUNT_PATTERN)
+    impossible = infinite | negative_count
+    if impossible.any(axis=None):
+        column = impossible.columns[impossible.any().to_numpy()][0]
+        rows = np.flatnonzero(impossible[column].to_numpy())
+        raise ImpossibleValueError(
+            f"{int(impossible.to_numpy().sum())} values are infinite, or negative counts of people or dwellings",
+            source=source,
+            where=f"column {column!r}, data rows {', '.join(str(row + 1) for row in rows[:5])}",
+            codes=[str(value)[:40] for value in candidates[column].iloc[rows[:5]]],
+            hint="census counts (P21_POP, C11_POP15P…) are finite and not negative; check that the columns are not shifted",
+        )
+    return numbers, candidates.loc[:, is_label]
 
 
 def _grid_corners(raw: pd.DataFrame, *, source: Path) -> pd.DataFrame:

@@ -76,11 +76,11 @@ _KIND_WORDS = {
 _MINISTRY_KIND_CODES = {"PR": "pres", "LG": "legi", "ER": "euro", "EU": "euro", "MN": "muni", "RG": "regi", "DP": "dept"}
 
 _KIND_PATTERN = "(" + "|".join(_KIND_WORDS) + ")"
-_YEAR_PATTERN = r"(?<!\d)((?:19|20)\d{2})(?!\d)"
+_YEAR_PATTERN = r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])"
 # t1, tour1, tour_1, 1er_tour, 2nd_tour, and aktiur's <kind>-2_ (separators normalised to "_").
 _ROUND_PATTERN = r"(?:^|_)t(?:our)?_?([12])(?:_|$)|(?:^|_)([12])(?:er|nd|e|eme)?_tour(?:_|$)|(?:ielle|ive|enne|ale)s?_([12])(?:_|$)"
 # Bureau codes that opendata.codes canonicalises; others (Caen 01.1, Montbéliard 0A11) are kept as written.
-_REGULAR_BUREAU = r"\d{1,4}[A-Z]?|\d{1,2}-\d{1,2}"
+_REGULAR_BUREAU = r"[0-9]{1,4}[A-Z]?|[0-9]{1,2}-[0-9]{1,2}"
 _COMMUNE_CODE = r"[0-9][0-9AB][0-9]{3}"
 
 _MI2022_BLOCK_START = "N°Panneau"
@@ -163,7 +163,7 @@ def _parse_election_argument(election: str | None, source: Path) -> tuple[str | 
     """Split ``election='2024_legi'`` into year and kind, checking its form."""
     if election is None:
         return None, None
-    match = re.fullmatch(r"((?:19|20)\d{2})_([a-z]+)", str(election).strip())
+    match = re.fullmatch(r"((?:19|20)[0-9]{2})_([a-z]+)", str(election).strip())
     if match is None or match.group(2) not in ELECTION_KINDS:
         raise InputDataError(
             f"election={election!r} is not of the form <year>_<kind>",
@@ -398,12 +398,30 @@ def _counts(raw: pd.DataFrame, columns: dict[str, str | None], source: Path) -> 
     return counts.reindex(columns=TOTAL_COLUMNS)
 
 
-def _bureaux(commune: pd.Series, bureau_ids: pd.Series, counts: pd.DataFrame, *, year=pd.NA, kind=pd.NA, round=pd.NA) -> pd.DataFrame:
-    """Bureau-level frame (index = file row) with the election parts the file says (NA where not)."""
+def _bureaux(commune: pd.Series, bureau_ids: pd.Series, counts: pd.DataFrame, *, source: Path, year=pd.NA, kind=pd.NA,
+             round=pd.NA) -> pd.DataFrame:
+    """Bureau-level frame (index = file row) with the election parts the file says (NA where not).
+
+    Raises
+    ------
+    InputDataError
+        If the file gives a round that is not 1 or 2.
+    """
     frame = pd.DataFrame({"commune": commune.map(plm_parent).astype("string"), "bureau_id": bureau_ids}, index=counts.index)
     frame["year"] = pd.Series(year, index=frame.index).astype("string")
     frame["kind"] = pd.Series(kind, index=frame.index).astype("string")
-    frame["round"] = pd.to_numeric(pd.Series(round, index=frame.index)).astype("Int64")
+    said = pd.Series(round, index=frame.index).astype("string").str.strip()
+    number = pd.to_numeric(said, errors="coerce")
+    bad = (said.notna() & ~number.isin([1, 2])).to_numpy()
+    if bad.any():
+        raise InputDataError(
+            f"{int(bad.sum())} rows give a round (tour) that is not 1 or 2",
+            source=source,
+            where=", ".join(_line_of(np.flatnonzero(bad)[:5], source)),
+            codes=said[bad].str.slice(0, 30).unique(),
+            hint="check that the columns are not shifted; French elections have a first and a second round only",
+        )
+    frame["round"] = number.astype("Int64")
     return pd.concat([frame, counts], axis=1)
 
 
@@ -438,7 +456,7 @@ def _name(raw: pd.DataFrame, surname: str, first_name: str) -> pd.Series:
 def _commune(departement: pd.Series | None, commune: pd.Series) -> pd.Series:
     """INSEE codes from a full commune code, or from département + 3-digit code when that is all there is."""
     code = commune.astype("string").str.strip().str.upper()
-    overseas = code.str.fullmatch(r"Z[A-Z]\d{3}").fillna(False).astype(bool)
+    overseas = code.str.fullmatch(r"Z[A-Z][0-9]{3}").fillna(False).astype(bool)
     short = code.str.len() <= 3
     full = normalise_commune(code)
     if departement is not None:
@@ -456,8 +474,8 @@ def _read_mi2024(raw: pd.DataFrame, source: Path, encoding: str | None) -> tuple
     commune = _commune(raw.get("Code département"), raw["Code commune"])
     counts = _counts(raw, {"n_registered": "Inscrits", "n_voters": "Votants", "n_abstentions": first_match(raw.columns, ["Abstentions"]),
                            "n_expressed": "Exprimés", "n_blank": "Blancs", "n_null": "Nuls"}, source)
-    bureaux = _bureaux(commune, _bureau_ids(commune, raw["Code BV"], source=source, column="Code BV"), counts)
-    numbers = sorted(int(match.group(1)) for column in raw.columns if (match := re.fullmatch(r"Voix (\d+)", column)))
+    bureaux = _bureaux(commune, _bureau_ids(commune, raw["Code BV"], source=source, column="Code BV"), counts, source=source)
+    numbers = sorted(int(match.group(1)) for column in raw.columns if (match := re.fullmatch(r"Voix ([0-9]+)", column)))
     blocks = []
     for number in numbers:
         label = first_match(raw.columns, [f"Libellé abrégé de liste {number}", f"Libellé de liste {number}"])
@@ -482,7 +500,7 @@ def _read_mi2022(raw: pd.DataFrame, source: Path, encoding: str | None) -> tuple
     commune = commune_from_parts(raw["Code du département"], raw["Code de la commune"])
     counts = _counts(raw, {"n_registered": "Inscrits", "n_voters": "Votants", "n_abstentions": "Abstentions",
                            "n_expressed": "Exprimés", "n_blank": "Blancs", "n_null": "Nuls"}, source)
-    bureaux = _bureaux(commune, _bureau_ids(commune, raw["Code du b.vote"], source=source, column="Code du b.vote"), counts)
+    bureaux = _bureaux(commune, _bureau_ids(commune, raw["Code du b.vote"], source=source, column="Code du b.vote"), counts, source=source)
     offset = {name: block_header.index(name) for name in ("Nom", "Prénom", "Voix", "Nuance") if name in block_header}
     blocks = []
     for number in range(n_blocks):
@@ -513,7 +531,7 @@ def _read_wide2017(raw: pd.DataFrame, source: Path, encoding: str | None) -> tup
                            "n_expressed": "exprimes", "n_blank": "blancs", "n_null": nuls}, source)
     if nuls is None:
         counts["n_null"] = counts["n_voters"] - counts["n_blank"] - counts["n_expressed"]
-    bureaux = _bureaux(commune, _bureau_ids(commune, raw["bureau"], source=source, column="bureau"), counts)
+    bureaux = _bureaux(commune, _bureau_ids(commune, raw["bureau"], source=source, column="bureau"), counts, source=source)
     candidates = [column for column in raw.columns if column not in _WIDE2017_TOTALS]
     return bureaux, _melt_columns(raw, candidates, source)
 
@@ -525,7 +543,7 @@ def _read_paris_muni(raw: pd.DataFrame, source: Path, encoding: str | None) -> t
     counts = _counts(raw, {"n_registered": "NB_INSCR", "n_voters": "NB_VOTANT", "n_abstentions": None,
                            "n_expressed": "NB_EXPRIM", "n_blank": "NB_BLANC", "n_null": "NB_NUL"}, source)
     said = _election_parts_from_text(raw.get("SCRUTIN", pd.Series(pd.NA, index=raw.index)))
-    bureaux = _bureaux(commune, _bureau_ids(commune, raw["ID_BVOTE"], source=source, column="ID_BVOTE"), counts,
+    bureaux = _bureaux(commune, _bureau_ids(commune, raw["ID_BVOTE"], source=source, column="ID_BVOTE"), counts, source=source,
                        year=raw.get("ANNEE", pd.NA), kind=said["kind"], round=raw.get("TOUR", pd.NA))
     candidates = list(raw.columns[list(raw.columns).index("NB_EXPRIM") + 1:])
     return bureaux, _melt_columns(raw, candidates, source)
@@ -538,7 +556,7 @@ def _read_brest2022(raw: pd.DataFrame, source: Path, encoding: str | None) -> tu
     counts = _counts(raw, {"n_registered": "Inscrits", "n_voters": "Votants", "n_abstentions": None,
                            "n_expressed": "Exprimés", "n_blank": "Blancs", "n_null": "Nuls"}, source)
     said = _election_parts_from_text(raw["Scrutin"])
-    bureaux = _bureaux(commune, _bureau_ids(commune, raw["Numéro"], source=source, column="Numéro"), counts,
+    bureaux = _bureaux(commune, _bureau_ids(commune, raw["Numéro"], source=source, column="Numéro"), counts, source=source,
                        year=said["year"], kind=said["kind"], round=said["round"])
     columns = [column for column in raw.columns if column.endswith(" - votes")]
     votes = _melt_columns(raw, columns, source)
@@ -552,7 +570,7 @@ def _read_toulouse(raw: pd.DataFrame, source: Path, encoding: str | None) -> tup
     commune = commune_from_parts(raw["column_5"], raw["column_6"])
     counts = _counts(raw, {"n_registered": "column_9", "n_voters": "column_11", "n_abstentions": "column_10",
                            "n_expressed": "column_15", "n_blank": "column_13", "n_null": "column_14"}, source)
-    bureaux = _bureaux(commune, _bureau_ids(commune, raw["column_7"], source=source, column="column_7"), counts,
+    bureaux = _bureaux(commune, _bureau_ids(commune, raw["column_7"], source=source, column="column_7"), counts, source=source,
                        year=raw["column_3"], kind=raw["column_2"].str.upper().map(_MINISTRY_KIND_CODES), round=raw["column_4"])
     n_lists = to_count(raw["column_16"], source=source, column="column_16")
     blocks = []
@@ -590,7 +608,7 @@ def _datagouv_sibling(source: Path) -> tuple[Path, Path]:
 
 def _datagouv_parts(id_election: pd.Series) -> pd.DataFrame:
     """Year, kind and round from ``id_election`` (``2022_pres_t1``)."""
-    parts = id_election.str.extract(r"^(?P<year>\d{4})_(?P<kind>[a-z]+)_t(?P<round>[12])$")
+    parts = id_election.str.extract(r"^(?P<year>[0-9]{4})_(?P<kind>[a-z]+)_t(?P<round>[12])$")
     return parts.assign(round=pd.to_numeric(parts["round"]).astype("Int64"))
 
 
@@ -608,7 +626,18 @@ def _read_datagouv(raw: pd.DataFrame, source: Path, encoding: str | None) -> tup
                                "n_blank": first_match(general.columns, ["blancs"]), "n_null": first_match(general.columns, ["nuls"])},
                      general_path)
     said = _datagouv_parts(general["id_election"])
-    bureaux = _bureaux(commune, _bureau_ids(commune, general["code_bv"], source=general_path, column="code_bv"), counts,
+    bureau_ids = _bureau_ids(commune, general["code_bv"], source=general_path, column="code_bv")
+    keys = pd.DataFrame({"id_election": general["id_election"], "bureau_id": bureau_ids})
+    twice = keys.duplicated(keep="first").to_numpy()
+    if twice.any():
+        raise InputDataError(
+            f"{int(twice.sum())} bureaux appear more than once for the same election",
+            source=general_path,
+            where=", ".join(_line_of(np.flatnonzero(twice)[:5], general_path)),
+            codes=keys["bureau_id"][twice].unique(),
+            hint="the file may hold the same rows twice, or two bureaux share a code; fix or split the file",
+        )
+    bureaux = _bureaux(commune, bureau_ids, counts, source=general_path,
                        year=said["year"], kind=said["kind"], round=said["round"])
     candidate_commune = _commune(None, candidates["code_commune"])
     candidate_keys = pd.DataFrame({

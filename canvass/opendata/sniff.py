@@ -19,7 +19,7 @@ import pandas as pd
 from canvass.errors import InputDataError
 from canvass.opendata import codes
 
-COMMUNE_PATTERN = r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB])\d{3}$|^97[1-8]\d{2}$"
+COMMUNE_PATTERN = r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}$|^97[1-8][0-9]{2}$"
 """INSEE commune codes: metropolitan départements 01-95 (Corsica 2A/2B) and overseas 971-978."""
 
 MIN_SHARE = 0.9
@@ -62,7 +62,7 @@ class BureauColumns:
 
 def commune_text(values: pd.Series) -> pd.Series:
     """Commune codes as 5-character text; a number column loses its leading zero (``4036`` -> ``04036``)."""
-    text = values.astype("string").str.strip().str.upper().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    text = values.astype("string").str.strip().str.upper().str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
     if pd.api.types.is_numeric_dtype(values.dtype):
         text = text.str.zfill(5)
     return text
@@ -197,7 +197,7 @@ def find_coordinate_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
         if value.notna().mean() >= 0.5 and (value.dropna() % 1 != 0).mean() > 0.5:
             numbers[column] = value
             # Geocoded degrees carry 4 to 8 decimals; counts and rates carry 2 at most.
-            precise[column] = bool((text.str.extract(r"\.(\d+)$")[0].str.len() >= 3).mean() > 0.5)
+            precise[column] = bool((text.str.extract(r"\.([0-9]+)$")[0].str.len() >= 3).mean() > 0.5)
     for lon_range, lat_range in (((-5.5, 10.0), (41.0, 51.5)), ((-180.0, 180.0), (-90.0, 90.0))):
         lons = [c for c, v in numbers.items() if v.dropna().between(*lon_range).mean() >= MIN_SHARE]
         lats = [c for c, v in numbers.items() if v.dropna().between(*lat_range).mean() >= MIN_SHARE]
@@ -255,7 +255,7 @@ def _fractional(values: pd.Series) -> bool:
 def _written_as_codes(values: pd.Series) -> bool:
     """Whether numbers were written as codes (zero-padded, lettered, ``16-1``) rather than bare integers."""
     text = values.dropna().astype("string").str.strip()
-    return bool(text.str.contains(r"^0\d|[A-Za-z]|-", regex=True).mean() > 0.2) if len(text) else False
+    return bool(text.str.contains(r"^0[0-9]|[A-Za-z]|-", regex=True).mean() > 0.2) if len(text) else False
 
 
 def _density(keys: pd.Series) -> float:
@@ -265,7 +265,7 @@ def _density(keys: pd.Series) -> float:
     the better of the two readings is kept.
     """
     commune = keys.str.slice(0, 5)
-    value = pd.to_numeric(keys.str.slice(6).str.extract(r"^(\d+)")[0], errors="coerce")
+    value = pd.to_numeric(keys.str.slice(6).str.extract(r"^([0-9]+)")[0], errors="coerce")
     table = pd.DataFrame({"commune": commune, "value": value}).dropna()
     table = table[table["value"] > 0].drop_duplicates()
     if table.empty:
