@@ -227,7 +227,7 @@ def to_count(values: pd.Series, *, source: Path | str, column: str) -> pd.Series
             f"{int(bad.sum())} values are not numbers",
             source=source,
             where=f"column {column!r}, first at data row {first + 1}",
-            codes=values[bad].unique(),
+            codes=[_short(value) for value in values[bad].unique()[:5]],
             hint="check that the file's columns are not shifted (separator, quotes) and that it is the expected layout",
         )
     impossible = (numbers < 0) | np.isinf(numbers)
@@ -237,10 +237,16 @@ def to_count(values: pd.Series, *, source: Path | str, column: str) -> pd.Series
             f"{int(impossible.sum())} counts are negative or infinite",
             source=source,
             where=f"column {column!r}, first at data row {first + 1}",
-            codes=[str(value)[:40] for value in values[impossible].unique()],
+            codes=[_short(value) for value in values[impossible].unique()[:5]],
             hint="counts of voters, votes or people are finite and cannot be negative; check the file",
         )
     return numbers
+
+
+def _short(value: object, limit: int = 40) -> str:
+    """A cell as shown in a message: cut after ``limit`` characters (a 5,000-digit number would fill the screen)."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, source: Path | str, layout: str) -> None:
