@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -40,6 +41,8 @@ PAGES = ("Territoire", "Priorités", "Équipes", "Plan", "Partager", "Terrain")
 STRATEGIES = {"mobilisation": "Mobilisation (abstentionnistes du camp)", "persuasion": "Persuasion (bureaux serrés et mobiles)",
               "turnout": "Participation (tous les abstentionnistes)", "custom": "Mélange personnalisé"}
 SOURCES = ("Commune de démonstration (Plouvenec)", "Télécharger une commune", "Téléverser des fichiers", "Dossier sur le serveur")
+LOG = logging.getLogger("canvass.app")
+UNEXPECTED = "Une erreur inattendue a interrompu cette page."
 # Outcomes asked on the Terrain page, in the order of the walk sheet's tally columns.
 OUTCOME_LABELS = {"soutien": "Soutien", "indecis": "Indécis", "opposant": "Opposant"}
 
@@ -587,8 +590,8 @@ TEAM_COLUMNS = {
     "rendez_vous": None,
     "adresse": st.column_config.TextColumn("ou adresse (n° et rue)"),
     "minutes": st.column_config.NumberColumn("Minutes", min_value=10, step=10),
-    "vitesse_kmh": st.column_config.NumberColumn("Vitesse (km/h)", min_value=1.0, step=0.5),
-    "minutes_par_porte": st.column_config.NumberColumn("Minutes par porte", min_value=0.2, step=0.1),
+    "vitesse_kmh": st.column_config.NumberColumn("Vitesse (km/h)", min_value=1.0, step=0.5, format="localized"),
+    "minutes_par_porte": st.column_config.NumberColumn("Minutes par porte", min_value=0.2, step=0.1, format="localized"),
 }
 
 
@@ -706,7 +709,10 @@ def teams_from_document(territory) -> list:
 
 def place_names() -> dict[str, str]:
     """Team name → meeting place as the organiser chose it ('Bureau 1 – Mairie', an address), from the teams table."""
-    rows, _ = document("teams", [])
+    rows, _ = document("teams", None)
+    if rows is None:  # the default teams, never edited: named after the territory's first polling places
+        territory, _ = document("territory")
+        rows = default_teams(meeting_places(territory_at(territory["path"], mtime(Path(territory["path"]))))) if territory else []
     names = {}
     for row in rows or []:
         place = row.get("adresse") if isinstance(row.get("adresse"), str) and row.get("adresse").strip() else row.get("rendez_vous")
@@ -756,6 +762,10 @@ def page_plan() -> None:
     field, _ = document("field_done", [])
     adjust, _ = document("adjustments", {"locked": {}, "forbidden": []})
     held_back = experiment_section(territory, scores, strategy)
+    if not len(territory.segments):
+        st.error("Aucune rue dans ce territoire : aucun plan n’est possible. Ajoutez les rues d’OpenStreetMap (page Territoire, "
+                 "« Télécharger une commune », ou un fichier OSM parmi les fichiers téléversés), puis reconstruisez le territoire.")
+        return
     seconds = st.slider("Durée du calcul (secondes)", 5, 120, 20, 5, key="time_limit")
     try:
         teams = teams_from_document(territory)
@@ -1204,8 +1214,16 @@ def main() -> None:
     page = st.sidebar.radio("Étapes", PAGES, key="page")
     st.sidebar.caption(f"Campagne « {CAMPAIGN} » — {author()}")
     st.sidebar.caption("Données agrégées uniquement (bureau, IRIS, rue) : aucun profil individuel d’électeur.")
-    {"Territoire": page_territory, "Priorités": page_priorities, "Équipes": page_teams, "Plan": page_plan,
-     "Partager": page_share, "Terrain": page_field}[page]()
+    show = {"Territoire": page_territory, "Priorités": page_priorities, "Équipes": page_teams, "Plan": page_plan,
+            "Partager": page_share, "Terrain": page_field}[page]
+    try:
+        show()
+    except CanvassError as error:
+        show_error(error)
+    except Exception:  # never a traceback for the organiser: a French message here, the details in the server's log
+        LOG.exception("page %s failed", page)
+        st.error(f"{UNEXPECTED} Réessayez ; si l’erreur revient, transmettez l’heure ({datetime.now():%d/%m/%Y %H:%M}) "
+                 "à la personne qui gère le serveur : le détail est dans son journal.")
 
 
 main()
