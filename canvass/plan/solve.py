@@ -40,11 +40,13 @@ DECOMPOSE_ABOVE = 3000
 """Units within reach above which the problem is decomposed into one turf per team (the distance matrix grows with their square)."""
 ORTOOLS_MAX_UNITS = 1500
 """Units above which OR-Tools' model is not built (memory and build time grow with their square): the improvement phase alone searches."""
-TURF_FILL = 1.5
-"""Work (service time) a turf holds, relative to its team's budget: room for the solver to choose."""
+REGION_FILL = 2.0
+"""Work (service time) a region holds, relative to its teams' budgets: room for the search to choose (walking between units takes the rest)."""
 IMPROVE_SHARE = 0.8
 """Share of each search's time given to the improvement phase after OR-Tools (measured: OR-Tools adds 2–4 % to the greedy
 start, the improvement phase 10 % and more)."""
+UNREACHABLE_M = 10_000_000
+"""Metres standing for "no path" in the model (OR-Tools wants finite costs)."""
 LOCK_BONUS = 100.0
 """Prize multiplier of a segment locked to a team: served first unless truly out of reach."""
 
@@ -91,31 +93,30 @@ def plan_walks(
     everyone = np.arange(len(problem.teams))
     candidates = _within_reach(problem, everyone, candidates)  # the others are left out for "budget"
     if len(candidates) > decompose_above and len(problem.teams) > 1:
-        assignment = turfs(problem, candidates, rng)
-        groups = [(np.array([team]), candidates[assignment == team]) for team in everyone]
-        layout = "turfs first"
+        groups = regions(problem, candidates, rng, max_units=decompose_above)
+        layout = "regions first"
     else:
         groups = [(everyone, candidates)]
         layout = "whole"
-    searches = set()
-    routes: dict[int, list[tuple[int, bool]]] = {team: [] for team in everyone}
-    searched: dict[tuple, tuple] = {}
-    first_feasible = None
-    total_work = sum(len(arcs) for _, arcs in groups) or 1
-    done_work = 0
+    # Every region's greedy start first: the first feasible plan is a whole plan, and each search then gets its share of the clock.
+    starts = []
     for team_ids, arcs in groups:
-        if len(arcs) == 0:
-            continue
-        base = done_work / total_work
-        done_work += len(arcs)
-        deadline = clock + time_limit_s * done_work / total_work - 0.05  # each group's share of the one clock
         arcs = _within_reach(problem, team_ids, arcs)
         if len(arcs) == 0:
             continue
-        instance, key_of = _arc_instance(problem, team_ids, arcs)
-        start = greedy_orienteering(instance, seed=int(rng.integers(2**31)))
-        if first_feasible is None:
-            first_feasible = time.perf_counter() - clock
+        instance, _ = _arc_instance(problem, team_ids, arcs)
+        starts.append((team_ids, arcs, instance, greedy_orienteering(instance, seed=int(rng.integers(2**31)))))
+    first_feasible = time.perf_counter() - clock
+    searches = set()
+    routes: dict[int, list[tuple[int, bool]]] = {team: [] for team in everyone}
+    searched: dict[tuple, tuple] = {}
+    total_work = sum(len(arcs) for _, arcs, _, _ in starts) or 1
+    done_work = 0
+    search_clock, search_time = time.perf_counter(), clock + time_limit_s - time.perf_counter()
+    for team_ids, arcs, instance, start in starts:
+        base = done_work / total_work
+        done_work += len(arcs)
+        deadline = search_clock + search_time * done_work / total_work - 0.05  # each region's share of what is left of the clock
         found = start
         if search:
             share = len(arcs) / total_work
@@ -133,6 +134,7 @@ def plan_walks(
             searches |= {"improvement"} if improve_share > 0 else set()
         for vehicle, route in enumerate(found):
             routes[int(team_ids[vehicle])] = [(int(arcs[arc]), reverse) for arc, reverse in route]
+    del starts
     method = f"{' + '.join(sorted(searches)) or 'greedy'} ({layout})"
     walks = _walks(problem, routes)
     if improve_share > 0 and searched and not check_plan(problem, Plan(walks, _unserved(problem, reasons, _served(walks)), method, seed, 0.0, 0.0)).ok:
@@ -144,7 +146,7 @@ def plan_walks(
     served = _served(walks)
     seconds = time.perf_counter() - clock
     progress(1.0, "plan prêt")
-    params = {"time_limit_s": time_limit_s, "decompose_above": decompose_above, "value_scale": VALUE_SCALE, "turf_fill": TURF_FILL,
+    params = {"time_limit_s": time_limit_s, "decompose_above": decompose_above, "value_scale": VALUE_SCALE, "region_fill": REGION_FILL,
               "improve_share": improve_share}
     return Plan(walks, _unserved(problem, reasons, served), method, seed, seconds, first_feasible or seconds, params, plan_bounds(problem).service)
 
@@ -177,38 +179,44 @@ def _candidates(problem: PlanningProblem) -> tuple[np.ndarray, dict[int, str]]:
     return candidates, reasons
 
 
-def turfs(problem: PlanningProblem, candidates: np.ndarray, rng: np.random.Generator, *, fill: float = TURF_FILL) -> np.ndarray:
-    """Split candidate segments into one compact turf per team (-1: left to no team), value first.
+def regions(problem: PlanningProblem, candidates: np.ndarray, rng: np.random.Generator, *, max_units: int = DECOMPOSE_ABOVE,
+            fill: float = REGION_FILL) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Split the candidates into regions, each planned as one model by a group of teams: ``[(team ids, units)]``.
 
-    Teams are grouped by meeting place. Each meeting place draws the segments
-    closest to it by walking distance, discounted for value (a segment worth
-    four times the average counts as half as far), until its teams' turfs
-    hold ``fill`` × their budgets of work. Teams sharing a meeting place then
-    split its area into value-weighted k-means sectors, one each.
+    Sized by what teams can do, not by doors: each meeting place draws the
+    units closest to it by walking distance, discounted for value (a unit
+    worth four times the average counts as half as far), until they hold
+    ``fill`` × its teams' minutes of work. A meeting place whose area holds
+    more than ``max_units`` units is cut into compact sectors (value-weighted
+    k-means), each with its share of the place's teams and as much work as
+    they can do × ``fill``. Inside a region the search moves units freely
+    between its teams (one turf per team loses a fifth of the value).
     """
     hubs, team_hub = np.unique(problem.start_node, return_inverse=True)
     from_hub = problem.network.distances(hubs)
-    distance = np.minimum(from_hub[:, problem.tail[candidates]], from_hub[:, problem.head[candidates]]).T  # (segments, hubs)
-    work = np.column_stack([problem.service_seconds(team)[candidates] for team in problem.teams])
-    density = problem.value[candidates] / work.mean(axis=1)
+    distance = np.minimum(from_hub[:, problem.tail[candidates]], from_hub[:, problem.head[candidates]]).T  # (units, hubs)
+    work = np.column_stack([problem.service_seconds(team)[candidates] for team in problem.teams]).mean(axis=1)
+    density = problem.value[candidates] / work
     key = distance / np.sqrt(np.maximum(density / density.mean(), 1e-6))[:, None]
     team_capacity = np.array([team.minutes * 60.0 * fill for team in problem.teams])
     hub_capacity = np.bincount(team_hub, weights=team_capacity, minlength=len(hubs))
-    hub_of = _capacitated(key, work.mean(axis=1)[:, None].repeat(len(hubs), axis=1), hub_capacity)
-    assignment = np.full(len(candidates), -1)
+    hub_of = _capacitated(key, work[:, None].repeat(len(hubs), axis=1), hub_capacity)
+    groups = []
     for hub in range(len(hubs)):
         teams_here = np.flatnonzero(team_hub == hub)
         members = np.flatnonzero(hub_of == hub)
-        if len(teams_here) == 1 or len(members) == 0:
-            assignment[members] = teams_here[0]
+        k = min(len(teams_here), -(-len(members) // max_units))
+        if k <= 1:
+            groups.append((teams_here, candidates[members]))
             continue
         xy = problem.network.node_xy
         midpoints = (xy[problem.tail[candidates[members]]] + xy[problem.head[candidates[members]]]) / 2
-        centres = _kmeans(midpoints, problem.value[candidates[members]] + 1e-9, len(teams_here), rng)
+        centres = _kmeans(midpoints, work[members], k, rng)
+        crews = np.array_split(teams_here, k)
         spread = np.linalg.norm(midpoints[:, None, :] - centres[None, :, :], axis=2)
-        sector = _capacitated(spread, work[members][:, teams_here], team_capacity[teams_here])
-        assignment[members[sector >= 0]] = teams_here[sector[sector >= 0]]
-    return assignment
+        sector = _capacitated(spread, work[members][:, None].repeat(k, axis=1), np.array([team_capacity[crew].sum() for crew in crews]))
+        groups += [(crew, candidates[members[sector == s]]) for s, crew in enumerate(crews)]
+    return groups
 
 
 def equal_door_turfs(problem: PlanningProblem, candidates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -279,13 +287,14 @@ def _arc_instance(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarr
     starts = problem.start_node[team_ids]
     keys, inverse = np.unique(np.concatenate([problem.tail[arcs], problem.head[arcs], starts]), return_inverse=True)
     n_arcs = len(arcs)
-    # Dijkstra rows span the whole network: a few hundred sources at a time keep memory to the keys' square.
-    distance = np.vstack([problem.network.distances(keys[i:i + 500])[:, keys] for i in range(0, len(keys), 500)])
     # An open walk ends at a virtual node reached for free from anywhere.
     sink = len(keys)
-    deadhead = np.full((sink + 1, sink + 1), 0.0)
-    deadhead[:sink, :sink] = np.where(np.isfinite(distance), distance, 1e7)
-    deadhead[sink, :sink] = 1e7
+    deadhead = np.zeros((sink + 1, sink + 1), dtype=np.int32)  # metres: 4 bytes a pair, the largest array of the model
+    deadhead[sink, :sink] = UNREACHABLE_M
+    # Dijkstra rows span the whole network: a few hundred sources at a time, rounded into the matrix as they come.
+    for i in range(0, sink, 500):
+        distance = problem.network.distances(keys[i:i + 500])[:, keys]
+        deadhead[i:i + len(distance), :sink] = np.rint(np.where(np.isfinite(distance), np.minimum(distance, UNREACHABLE_M), UNREACHABLE_M))
     arc_ends = np.column_stack([inverse[:n_arcs], inverse[n_arcs: 2 * n_arcs]])
     start_keys = inverse[2 * n_arcs:]
     end_keys = np.array([start_keys[i] if team.return_to_start else sink for i, team in enumerate(teams)])
@@ -302,7 +311,7 @@ def _arc_instance(problem: PlanningProblem, team_ids: np.ndarray, arcs: np.ndarr
         for vehicles in paces.values()
     )
     instance = engine.ArcInstance(
-        deadhead=np.rint(deadhead).astype(np.int64),
+        deadhead=deadhead,
         arc_ends=arc_ends.astype(np.int64),
         service=classes[0][2],
         demand=np.zeros(n_arcs, dtype=np.int64),

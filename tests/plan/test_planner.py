@@ -264,3 +264,29 @@ def test_plan_says_how_good_it_is_and_keeps_it_on_disk(grid, tmp_path):
     save_plan(plan, teams, SimpleNamespace(segments=segments, communes=("29999",)), tmp_path / "plan.gpkg")
     loaded, _, _ = load_plan(tmp_path / "plan.gpkg")
     assert loaded.service_bound == pytest.approx(bound) and loaded.totals()["share_of_bound"] == pytest.approx(share)
+
+
+def test_regions_keep_meeting_places_whole_and_size_by_team_time(grid):
+    """Above the size limit, each meeting place's teams plan one region together, sized by their minutes, not one turf per team."""
+    from canvass.plan.solve import regions
+
+    segments, values = grid
+    teams = [team("A", (0, 0), 20), team("B", (0, 0), 20), team("C", (480, 480), 20), team("D", (480, 480), 20)]
+    problem = build_problem(segments, values, teams)
+    candidates, _ = _candidates(problem)
+    groups = regions(problem, candidates, np.random.default_rng(0), max_units=len(candidates), fill=1.5)
+    assert sorted(tuple(ids) for ids, _ in groups) == [(0, 1), (2, 3)]
+    drawn = np.concatenate([units for _, units in groups])
+    assert len(drawn) == len(set(drawn.tolist())) and set(drawn.tolist()) <= set(candidates.tolist())
+    for ids, units in groups:
+        work = problem.service_seconds(teams[ids[0]])[units].sum()
+        assert 0 < work <= 1.5 * sum(teams[t].minutes * 60 for t in ids)
+        # The region's units lie around its own meeting place.
+        xy = problem.network.node_xy[problem.tail[units]]
+        assert np.linalg.norm(xy - np.array(teams[ids[0]].start_xy), axis=1).mean() < 340
+    # A meeting place whose area is over the limit is cut into sectors, each with its share of the teams.
+    split = regions(problem, candidates, np.random.default_rng(0), max_units=5, fill=1.5)
+    assert sorted(tuple(ids) for ids, _ in split) == [(0,), (1,), (2,), (3,)]
+    plan = plan_walks(problem, time_limit_s=2, seed=0, decompose_above=10)
+    assert plan.method.endswith("(regions first)") and check_plan(problem, plan).ok
+    assert plan.totals()["value"] >= baseline_plan(problem, seed=0).totals()["value"]
