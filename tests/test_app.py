@@ -261,6 +261,11 @@ def test_brest_camp_without_candidate_in_an_election_shows_a_note_not_a_tracebac
     at.sidebar.radio(key="page").set_value("Plan").run()
     assert_ok(at)
     assert any("2017_pres ignoré" in w.value for w in at.warning)
+    assert any(e.value.startswith("Aucune rue dans ce territoire") for e in at.error)  # what to do, in French
+    for page in ("Équipes", "Partager", "Terrain"):
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert_ok(at)
+    assert at.info[0].value == "Faites d’abord un plan (page Plan)."
 
 
 # ----------------------------------------------------------------------------- French everywhere, on the demo and on Paris 16e
@@ -382,3 +387,29 @@ def test_every_page_speaks_french_on_paris_16e(paris):
     # Meeting places keep their names: the overview's flags and the team pages say « Bureau … », never an address nearby.
     team_page = next((paris / "partage" / "public").glob("*.html"))
     assert "Départ : Bureau " in team_page.read_text(encoding="utf-8")
+
+
+def test_upload_a_zip_of_the_commune_files_and_build(data, tmp_path):
+    """Files come from the organiser's computer (a ZIP with folders inside), never from a path typed on the server."""
+    import io
+    import zipfile
+
+    source = tmp_path / "fichiers"
+    write_demo(source)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(source.iterdir()):
+            archive.write(path, f"plouvenec/{path.name}")
+        archive.writestr("../../evasion.txt", "hors du dossier")
+    at = logged_in("Territoire")
+    at.radio(key="territory_source").set_value("Téléverser des fichiers").run()
+    assert at.get("file_uploader")[0].proto.multiple_files
+    at.get("file_uploader")[0].set_value([("communes.zip", buffer.getvalue(), "application/zip")])
+    at.text_input(key="upload_commune").input(DEMO_COMMUNE).run()
+    at.button(key="upload_build").click().run()
+    assert_ok(at)
+    assert at.metric[0].label == "Bureaux de vote" and at.metric[0].value == "12"
+    folder = data / "campagnes" / "demo" / "fichiers" / DEMO_COMMUNE
+    assert {p.name for p in folder.iterdir()} >= {p.name for p in source.iterdir()}
+    assert [p.parent for p in data.parent.rglob("evasion.txt")] == [folder]  # '../../' in the archive stays inside the folder
+    assert (data / f"territoire_{DEMO_COMMUNE}.gpkg").exists()
