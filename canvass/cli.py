@@ -8,6 +8,7 @@
     canvass backtest TERRITORY --from 2022_legi --to 2024_legi --camp 2022_legi=CADALEN --camp 2024_legi=UG
     canvass plan TERRITORY --scores scores.gpkg --teams equipes.csv --out plan.gpkg   (or: canvass plan --demo)
     canvass export plan.gpkg --out partage/ --base-url https://example.org/porte-a-porte
+    canvass serve partage/ --campaign demo [--store data/campagne.sqlite] [--port 8502]
     canvass field import terrain.csv --campaign demo; canvass field done --out done.csv; canvass field progress --plan plan.gpkg
     canvass batch DATA --commune 04 --workers 2 --out lots/ [--scheduler tcp://host:8786] [--teams-rule taille=2,inscrits=1000]
 """
@@ -339,10 +340,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
     territory = load_territory(Path(args.territory)) if args.territory else None
     scores = pyogrio.read_dataframe(args.scores, layer="bureau_scores", read_geometry=False) if args.scores else None
     bundle = export_bundle(plan, teams, walks, Path(args.out), territory=territory, bureau_scores=scores, base_url=args.base_url,
-                           session=args.session, on_progress=_ProgressPrinter(args.quiet))
+                           field_api=args.field_api, session=args.session, on_progress=_ProgressPrinter(args.quiet))
     for item in bundle.links.values():
         print(f"{item['team']}: {item['link']}")
-    print(f"bundle written to {bundle.folder} in {bundle.seconds:.1f} s (open index.html)", file=sys.stderr)
+    print(f"bundle written in {bundle.seconds:.1f} s: serve {bundle.public} at {args.base_url} (canvass serve {bundle.folder}); "
+          f"keep {bundle.private} for yourself (open index.html)", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """The public team pages and the field API on one port (put it behind HTTPS: deploy/Caddyfile)."""
+    import os
+
+    from canvass.serve.run import serve
+
+    location = args.store or os.environ.get("DATABASE_URL") or "data/campagne.sqlite"
+    print(f"serving {Path(args.folder) / 'public'} and the field API on http://{args.host}:{args.port} (campaign {args.campaign!r})",
+          file=sys.stderr)
+    serve(args.folder, database=location, campaign=args.campaign, host=args.host, port=args.port)
     return 0
 
 
@@ -589,12 +604,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the maps, walk sheets, booklet and index of a plan")
     export.add_argument("plan", help="plan GeoPackage written by canvass plan")
-    export.add_argument("--out", required=True, help="folder to write (served as is, over HTTPS for geolocation)")
-    export.add_argument("--base-url", help="where the folder will be served; QR codes point to BASE_URL/<token>.html")
+    export.add_argument("--out", required=True, help="folder to write: OUT/public is served as is (HTTPS), OUT/organisateur is yours only")
+    export.add_argument("--base-url", required=True,
+                        help="https:// address where OUT/public will be served (http://localhost… for a test); QR codes point to "
+                             "BASE_URL/<token>.html. With canvass serve behind deploy/Caddyfile: https://YOUR.DOMAIN/equipes")
+    export.add_argument("--field-api", help="base URL the team pages post field results to (default: api/terrain/ beside the pages, "
+                                            "as canvass serve answers)")
     export.add_argument("--territory", help="territory GeoPackage (grey streets on the maps, bureaux on the overview)")
     export.add_argument("--scores", help="scores GeoPackage (priorities on the overview)")
     export.add_argument("--session", default="", help="session label printed on the sheets, e.g. 'samedi 14 mars, 10 h'")
     export.set_defaults(handler=_cmd_export)
+
+    serve = commands.add_parser("serve", help="serve an export's team pages and take field results from phones (behind HTTPS)")
+    serve.add_argument("folder", help="export folder written by canvass export --out")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: the reverse proxy's side)")
+    serve.add_argument("--port", type=int, default=8502, help="port (default 8502, as deploy/Caddyfile expects)")
+    serve.set_defaults(handler=_cmd_serve)
 
     field = commands.add_parser("field", help="the field log: import a CSV, list streets done, progress per team")
     field.add_argument("action", choices=["import", "done", "progress"])
@@ -644,7 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
     registre.add_argument("--contact", help="where people exercise their rights (e-mail or address)")
     registre.add_argument("--host", help="who hosts the data")
     registre.set_defaults(handler=_cmd_registre)
-    for command in (campaign, purge, registre):
+    for command in (campaign, purge, registre, serve):
         command.add_argument("--campaign", default="demo", help="campaign name (default: demo)")
         command.add_argument("--store", help="campaign store: SQLite file or postgresql:// URL (default: DATABASE_URL, else data/campagne.sqlite)")
 
