@@ -2,10 +2,11 @@
 
 Every team is planned in one instance (each unit allowed only to the teams
 that can reach it) unless more than :data:`DECOMPOSE_ABOVE` units are within
-reach: then turfs first, units grouped into one compact turf per team
-(value-weighted k-means, then a capacitated assignment so that each turf holds
-a little more work than its team can do), each team's walk optimised on its
-own turf. The search starts from a greedy plan (best value per minute first,
+reach: then regions first (:func:`regions`), each meeting place drawing the
+units nearest it (value first) until they hold twice its teams' minutes of
+work, its teams planned together on that region (sectors when one place's
+region would still be too large). Memory then grows with the largest region,
+not with the whole territory. The search starts from a greedy plan (best value per minute first,
 the first feasible plan reported); OR-Tools' guided local search reorders it
 (instances up to :data:`ORTOOLS_MAX_UNITS` units), then the prize-collecting
 improvement phase (:mod:`canvass.plan.improve`) chooses which units are served,
@@ -38,8 +39,10 @@ VALUE_SCALE = 10_000
 """Metres of walking one unit of value (a door of top priority) is worth: serving dominates, walking breaks ties."""
 DECOMPOSE_ABOVE = 3000
 """Units within reach above which the problem is decomposed into one turf per team (the distance matrix grows with their square)."""
-ORTOOLS_MAX_UNITS = 1500
-"""Units above which OR-Tools' model is not built (memory and build time grow with their square): the improvement phase alone searches."""
+ORTOOLS_MAX_UNITS = 500
+"""Units above which OR-Tools' model is not built: its dense matrices grow with their square (1,266 units: 550 MiB and 20 s to
+build on a loaded machine) and it adds nothing measurable there (demo, 30 teams, 60 s: 0.702 of the bound with it, 0.699
+without); the improvement phase alone searches."""
 REGION_FILL = 2.0
 """Work (service time) a region holds, relative to its teams' budgets: room for the search to choose (walking between units takes the rest)."""
 IMPROVE_SHARE = 0.8
