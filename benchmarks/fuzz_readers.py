@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(readers) - set(TARGETS))
     if unknown:
         parser.error(f"unknown readers: {', '.join(unknown)}")
-    chunk = 250
+    chunk = 1000  # cases per worker task: the cuts are made once per task
     work = [(reader, args.seed, range(start, min(start + chunk, args.cases))) for reader in readers for start in range(0, args.cases, chunk)]
     outcomes: list[Outcome] = []
     started = time.perf_counter()

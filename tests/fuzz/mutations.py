@@ -315,8 +315,8 @@ def overpass_nodes(data: bytes, rng) -> tuple[bytes, str]:
         _pick(rng, (node, way))["id"] = _pick(rng, (2**70, -5, "12", 1.5, None))
     elif kind == "lambert93":
         for item in nodes:
-            x, y = _TO_L93.transform(item["lon"], item["lat"])
-            item["lon"], item["lat"] = x, y
+            if all(type(item.get(key)) in (int, float) for key in ("lon", "lat")):
+                item["lon"], item["lat"] = _TO_L93.transform(item["lon"], item["lat"])
     elif kind == "duplicate_way":
         elements.append(dict(way, nodes=list(reversed(way.get("nodes", [])))))
     elif kind == "one_node" and way.get("nodes"):
@@ -393,7 +393,10 @@ def mutate_bytes(data: bytes, kind: str, rng: np.random.Generator) -> tuple[byte
     labels = []
     for _ in range(int(rng.choice([1, 1, 1, 2, 3]))):
         mutation = choices[int(rng.choice(len(choices), p=weights / weights.sum()))][0]
-        data, label = mutation(data, rng)
+        try:
+            data, label = mutation(data, rng)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:  # an earlier mutation broke the structure
+            label = f"skipped ({type(error).__name__})"
         labels.append(f"{mutation.__name__}: {label}")
     return data, labels
 

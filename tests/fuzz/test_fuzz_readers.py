@@ -15,11 +15,12 @@ from tests.helpers import REAL, real
 
 SEED = 20260415
 
-# Cases per reader: a few hundred where a call takes milliseconds, fewer where it takes a tenth of a second or more.
+# Cases per reader, sized to each reader's cost (1 to 250 ms a call) to keep the module near a minute of CPU:
+# a hundred or more where a call takes milliseconds, a few dozen for the results layouts, a handful for build_territory.
 SAMPLE = {
-    "bureaux": 20, "results_mi2024": 40, "results_mi2022": 100, "results_wide2017": 120, "results_paris_muni": 80,
-    "results_brest2022": 80, "results_toulouse": 80, "results_datagouv": 60, "iris": 150, "census": 80, "grid": 120,
-    "osm_xml": 300, "overpass_json": 300, "graphml": 250, "ban": 150, "reu": 60, "candidates": 300, "build_territory": 6,
+    "bureaux": 12, "results_mi2024": 20, "results_mi2022": 40, "results_wide2017": 40, "results_paris_muni": 30,
+    "results_brest2022": 30, "results_toulouse": 30, "results_datagouv": 30, "iris": 80, "census": 40, "grid": 60,
+    "osm_xml": 150, "overpass_json": 150, "graphml": 150, "ban": 60, "reu": 30, "candidates": 150, "build_territory": 4,
 }
 
 
