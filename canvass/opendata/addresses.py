@@ -20,7 +20,7 @@ from canvass.crs import METRIC_CRS, WEB_CRS
 from canvass.errors import InputDataError
 from canvass.opendata import codes
 from canvass.opendata._geo import check_in_france
-from canvass.opendata._io import first_match, read_text_table, require_columns, to_number
+from canvass.opendata._io import first_match, read_text_table, require_columns, to_count, to_number
 from canvass.opendata.schemas import ADDRESS_COLUMNS
 from canvass.opendata.sniff import SAMPLE_ROWS, bureau_keys, commune_text, find_bureau_columns, find_commune_columns, find_coordinate_columns
 
@@ -122,7 +122,7 @@ def read_reu(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDat
             "bureau_id": bureau_id,
             "street_name": pd.Series(pd.NA, index=raw.index, dtype="string"),
             "housenumber": pd.Series(pd.NA, index=raw.index, dtype="string"),
-            "n_addresses": to_number(raw[count]).fillna(1.0) if count else 1.0,
+            "n_addresses": to_count(raw[count], source=path, column=count).fillna(1.0) if count else 1.0,
             "source": "REU",
         },
     )

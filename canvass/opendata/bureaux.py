@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from canvass.crs import METRIC_CRS
-from canvass.errors import GeometryWarning, InputDataError
+from canvass.errors import GeometryWarning, ImpossibleValueError, InputDataError
 from canvass.opendata import codes
 from canvass.opendata._geo import clean_polygons, read_vector
 from canvass.opendata._io import first_match, optional_text
@@ -66,7 +66,7 @@ def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: st
             "commune": codes.commune_of_key(bureau_id),
             "label": codes.bureau_label(bureau_id),
             "name": name,
-            "n_registered": _optional_number(raw, REGISTERED_COLUMNS),
+            "n_registered": _optional_count(raw, REGISTERED_COLUMNS, source=path),
         },
         geometry=raw.geometry.values,
         crs=METRIC_CRS,
@@ -194,11 +194,23 @@ def _bureau_columns(raw: gpd.GeoDataFrame, path: Path, communes: list[str]) -> B
     return found
 
 
-def _optional_number(raw: pd.DataFrame, candidates: Iterable[str]) -> pd.Series:
+def _optional_count(raw: pd.DataFrame, candidates: Iterable[str], *, source: Path) -> pd.Series:
+    """The first of ``candidates`` as float counts (text that is not a number is NaN); negative or infinite counts raise."""
     column = first_match(list(raw.columns), candidates)
     if column is None:
         return pd.Series(np.nan, index=raw.index)
-    return pd.to_numeric(raw[column], errors="coerce").astype("float64")
+    values = pd.to_numeric(raw[column], errors="coerce").astype("float64")
+    impossible = (values < 0) | np.isinf(values)
+    if impossible.any():
+        features = np.flatnonzero(impossible.to_numpy())
+        raise ImpossibleValueError(
+            f"{len(features)} registered-voter counts are negative or infinite",
+            source=source,
+            where=f"column {column!r}, features {', '.join(str(i + 1) for i in features[:5])}",
+            codes=[str(value)[:40] for value in raw[column].iloc[features[:5]]],
+            hint="a count of registered voters is a whole number, 0 or more; fix those features or remove the column",
+        )
+    return values
 
 
 def _merge_duplicates(frame: gpd.GeoDataFrame, *, source: Path | str) -> gpd.GeoDataFrame:

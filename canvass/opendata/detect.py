@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
+import pyogrio.errors
 
 from canvass.errors import InputDataError
 from canvass.opendata import codes, sniff
@@ -94,7 +96,16 @@ def classify_file(path: Path) -> InputFile:
             return _classify_columns(path, _table_columns(path))
     except InputDataError as error:
         return InputFile(path, "ignore", reason=error.what)
+    except _UNREADABLE as error:  # a damaged file: GDAL, Arrow or the decompressor cannot open it
+        return InputFile(path, "ignore", reason=f"the file cannot be read ({type(error).__name__}: {str(error)[:160]})")
     return InputFile(path, "ignore", reason=f"unknown file type {suffixes or '(no extension)'}")
+
+
+_UNREADABLE = (
+    pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
+    pyogrio.errors.CRSError, pa.ArrowException, OSError, EOFError, ValueError,
+)
+"""What reading the head of a damaged file raises (ValueError covers pandas and Arrow parse errors)."""
 
 
 def _forced(path: Path, kind: str) -> InputFile:

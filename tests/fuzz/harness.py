@@ -77,6 +77,19 @@ def _outside_france(frame: gpd.GeoDataFrame) -> list[str]:
     return []
 
 
+def _count_problems(frame: pd.DataFrame, column: str) -> list[str]:
+    values = frame[column].to_numpy(dtype=float)
+    return [f"{column} negative or infinite"] if (np.isinf(values) | (values < 0)).any() else []
+
+
+def _bureaux_problems(bureaux: gpd.GeoDataFrame) -> list[str]:
+    return _outside_france(bureaux) + _count_problems(bureaux, "n_registered")
+
+
+def _address_problems(addresses: gpd.GeoDataFrame) -> list[str]:
+    return _outside_france(addresses) + _count_problems(addresses, "n_addresses")
+
+
 def _result_problems(results: pd.DataFrame) -> list[str]:
     problems = []
     counts = results[["n_registered", "n_voters", "n_abstentions", "n_expressed", "n_blank", "n_null", "n_votes"]]
@@ -116,9 +129,9 @@ def _segment_problems(segments: gpd.GeoDataFrame) -> list[str]:
 
 
 def _territory_problems(territory) -> list[str]:
-    problems = _outside_france(territory.bureaux) + _outside_france(territory.segments) + _result_problems(territory.results)
+    problems = _bureaux_problems(territory.bureaux) + _outside_france(territory.segments) + _result_problems(territory.results)
     if len(territory.addresses):
-        problems += _outside_france(territory.addresses)
+        problems += _address_problems(territory.addresses)
     return problems
 
 
@@ -147,7 +160,7 @@ def _no_check(_: object) -> list[str]:
 TARGETS = {
     target.name: target
     for target in (
-        Target("bureaux", read_bureaux, _outside_france),
+        Target("bureaux", read_bureaux, _bureaux_problems),
         *(Target(f"results_{layout}", read_results, _result_problems)
           for layout in ("mi2024", "mi2022", "wide2017", "paris_muni", "brest2022", "toulouse", "datagouv")),
         Target("iris", read_iris, _outside_france),
@@ -156,8 +169,8 @@ TARGETS = {
         Target("osm_xml", read_streets, _segment_problems),
         Target("overpass_json", read_streets, _segment_problems),
         Target("graphml", read_streets, _segment_problems),
-        Target("ban", read_ban, _outside_france),
-        Target("reu", read_reu, _outside_france),
+        Target("ban", read_ban, _address_problems),
+        Target("reu", read_reu, _address_problems),
         Target("candidates", read_candidates, _no_check),
         Target("build_territory", _build, _territory_problems),
     )
