@@ -349,7 +349,7 @@ def write_map(html: str, path) -> Path:
 
 def _strings(territory) -> dict:
     """The map's French strings, with the credits of the data sources the territory was fetched from."""
-    credits = territory.meta.get("sources", {}).get("attribution", []) if territory is not None else []
+    credits = getattr(territory, "meta", {}).get("sources", {}).get("attribution", [])
     others = [escape(credit) for credit in credits if "openstreetmap" not in credit.lower()]
     return _STRINGS | {"osm": " · ".join([OSM_ATTRIBUTION, *others])}
 
