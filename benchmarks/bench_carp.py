@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=["gdb", "val", "egl", "hefei"])
     parser.add_argument("--limits", nargs="+", type=float, default=[10.0], help="time limits in seconds")
     parser.add_argument("--instances", nargs="+", metavar="N|SET=N", help="sample size per set (default: all)")
+    parser.add_argument("--names", nargs="+", metavar="INSTANCE", help="run only these instances of the chosen sets (e.g. Hefei-2 Hefei-5)")
     parser.add_argument("--seed", type=int, default=0, help="first seed of the split start and of the perturbations")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per instance (--seed, --seed + 1, …)")
     parser.add_argument("--workers", type=int, default=2, help="runs at once, one process each")
@@ -163,6 +164,8 @@ def main() -> None:
     bks = read_bks(BENCH / "BKS.md")
     counts = parse_counts(args.instances, args.sets)
     chosen = [(name, path) for name in args.sets for path in sample(sorted(BENCH.glob(SETS[name]), key=natural), counts[name])]
+    if args.names:
+        chosen = [(name, path) for name, path in chosen if path.stem in set(args.names)]
     missing = [path.stem for _, path in chosen if path.stem not in bks]
     if missing:
         raise SystemExit(f"no best-known value in {BENCH / 'BKS.md'} for {', '.join(missing)}")
