@@ -52,8 +52,8 @@ FRENCH_CHROME = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] div::before { content: "Glissez-déposez les fichiers ici"; }
 [data-testid="stFileUploaderDropzoneInstructions"] div > small { display: none; }
 [data-testid="stFileUploaderDropzoneInstructions"] div::after { content: "200 Mo au plus par fichier"; display: block; font-size: 0.8em; opacity: 0.7; }
-[data-testid="stFileUploaderDropzone"] button[data-testid^="stBaseButton"] { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button[data-testid^="stBaseButton"]::after { content: "Parcourir"; font-size: 1rem; }
+[data-testid="stFileUploaderDropzone"] button[data-testid^="stBaseButton"] > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button[data-testid^="stBaseButton"]::after { content: "Parcourir…"; }
 </style>"""
 
 
@@ -454,22 +454,28 @@ def area_map(path: str, stamp: float, *, fills: dict | None = None, key: str, he
         pydeck.Layer("GeoJsonLayer", id="rues", data=streets, get_line_color=[60, 60, 60, 170], line_width_min_pixels=1, pickable=not on_select),
         *(extra or []),
     ]
-    lon, lat = _centre(bureaux)
-    deck = pydeck.Deck(layers=layers, initial_view_state=pydeck.ViewState(longitude=lon, latitude=lat, zoom=13), map_style=None,
+    lon, lat, zoom = _view(bureaux, height)
+    deck = pydeck.Deck(layers=layers, initial_view_state=pydeck.ViewState(longitude=lon, latitude=lat, zoom=zoom), map_style=None,
                        tooltip={"text": "{titre}"})
     if on_select:
         return st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key, height=height)
     return st.pydeck_chart(deck, key=key, height=height)
 
 
-def _centre(collection: dict) -> tuple[float, float]:
+def _view(collection: dict, height: int, width: int = 800) -> tuple[float, float, float]:
+    """Centre and web-mercator zoom that show the whole territory in a map of about ``width`` × ``height`` pixels."""
+    import numpy as np
     import shapely
 
     shapes = shapely.from_geojson([json.dumps(feature["geometry"]) for feature in collection["features"] if feature["geometry"]])
     if not len(shapes):
-        return 2.4, 46.6
+        return 2.4, 46.6, 5.0
     minx, miny, maxx, maxy = shapely.total_bounds(shapes)
-    return float((minx + maxx) / 2), float((miny + maxy) / 2)
+    lat = (miny + maxy) / 2
+    span_x = max(maxx - minx, 1e-4) * np.cos(np.radians(lat))
+    span_y = max(maxy - miny, 1e-4)
+    zoom = float(np.log2(min(360 * width / (256 * span_x), 360 * height / (256 * span_y)))) - 0.3
+    return float((minx + maxx) / 2), float(lat), min(zoom, 17.0)
 
 
 def show_report(path: str, stamp: float) -> None:
@@ -524,8 +530,11 @@ def page_priorities() -> None:
     strategy = st.selectbox("Stratégie", list(STRATEGIES), format_func=STRATEGIES.get, index=list(STRATEGIES).index(saved["strategy"]), key="strategy")
     camp = st.text_input("Notre camp (famille, nuances ou noms ; ELECTION=… pour un scrutin)", ", ".join(saved["camp"]), key="camp",
                          help="Familles : gauche, ecologistes, centre, droite, extreme_droite, divers. Ex. : 2017_pres=MACRON, 2020_muni=SEBBAH")
-    decay = st.slider("Poids de chaque scrutin plus ancien", 0.1, 1.0, float(saved["decay"]), 0.1, key="decay")
-    census = st.slider("Part du modèle de recensement dans la part du camp", 0.0, 1.0, float(saved["census_weight"]), 0.1, key="census")
+    tenths = [round(0.1 * k, 1) for k in range(11)]
+    decay = st.select_slider("Poids de chaque scrutin plus ancien", tenths[1:], value=round(float(saved["decay"]), 1), key="decay",
+                             format_func=lambda v: number(v, 1))
+    census = st.select_slider("Part du modèle de recensement dans la part du camp", tenths, value=round(float(saved["census_weight"]), 1),
+                              key="census", format_func=lambda v: number(v, 1))
     specs = tuple(item.strip() for item in camp.split(",") if item.strip())
     choice = {"strategy": strategy, "camp": list(specs), "decay": decay, "census_weight": census}
     try:
@@ -548,7 +557,7 @@ def page_priorities() -> None:
         area_map(*key, fills=priority_fills(scores.bureaux), key="priority_map", height=520)
         st.caption("Couleur : priorité par porte, en cinq classes du jaune (faible) au rouge (forte) ; gris : bureau sans score (secret).")
     with right:
-        st.dataframe(priority_table(table), key="scores_table", hide_index=True, height=520)
+        st.dataframe(priority_table(table, bureau_names(territory_at(*key))), key="scores_table", hide_index=True, height=520)
     for name, model in scores.models.items():
         st.caption(f"Modèle de recensement ({name}) : R² hors échantillon {number(model.r2_cv, 2)}, erreur moyenne {number(model.mae_cv, 3)}")
 
@@ -561,7 +570,14 @@ def priority_fills(bureaux: pd.DataFrame) -> dict:
             for bureau, level in zip(bureaux.index, classes)}
 
 
-def priority_table(table: pd.DataFrame) -> pd.DataFrame:
+def bureau_names(territory) -> dict[str, str]:
+    """How people call each bureau: its number and, when known, its polling place ('16-51 École Murat')."""
+    bureaux = territory.bureaux
+    names = bureaux["name"].astype("string").fillna("") if "name" in bureaux.columns else pd.Series("", index=bureaux.index)
+    return {str(b): f"{label} {name}".strip() for b, label, name in zip(bureaux["bureau_id"], bureaux["label"].astype("string").fillna(""), names)}
+
+
+def priority_table(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The bureau table with French headers and formats (secret bureaux stay « secret »)."""
     def text(value, how) -> str:
         if isinstance(value, str):
@@ -569,7 +585,7 @@ def priority_table(table: pd.DataFrame) -> pd.DataFrame:
         return how(value)
 
     shown = pd.DataFrame({
-        "Bureau": table.index.astype(str),
+        "Bureau": [names.get(str(b)) or str(b) for b in table.index],
         "Rang": [text(v, lambda x: number(x)) for v in table["rank"]],
         "Priorité": [text(v, lambda x: number(x, 2)) for v in table["priority"]],
         "Score": [text(v, lambda x: number(x, 1)) for v in table["score"]],
@@ -1108,12 +1124,12 @@ def field_table(mine: pd.DataFrame, logged: set[int]) -> pd.DataFrame:
 
 
 FIELD_COLUMNS = {
-    "etape": st.column_config.NumberColumn("N°", width="small"),
-    "rue": st.column_config.TextColumn("Rue, bloc ou immeuble", width="large"),
-    "portes": st.column_config.TextColumn("Portes prévues", width="small"),
-    "deja": st.column_config.TextColumn("Déjà saisie", width="small"),
-    "faite": st.column_config.CheckboxColumn("Faite"),
-    **{column: st.column_config.NumberColumn(label, min_value=0, step=1, width="small") for column, label in COUNT_COLUMNS.items()},
+    "etape": st.column_config.NumberColumn("N°", width=40),
+    "rue": st.column_config.TextColumn("Rue, bloc ou immeuble", width=300),
+    "portes": st.column_config.TextColumn("Portes", width=55),
+    "deja": st.column_config.TextColumn("Saisie", width=60, help="« oui » : l’étape a déjà une saisie (de cette séance ou d’une autre)"),
+    "faite": st.column_config.CheckboxColumn("Faite", width=50),
+    **{column: st.column_config.NumberColumn(label, min_value=0, step=1, width=72) for column, label in COUNT_COLUMNS.items()},
 }
 
 
