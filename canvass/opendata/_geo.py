@@ -23,6 +23,9 @@ FRANCE_BOXES = (
     (44.9, -13.1, 45.4, -12.5),   # Mayotte
     (-56.6, 46.7, -56.0, 47.2),   # Saint-Pierre-et-Miquelon
     (-63.2, 17.8, -62.7, 18.2),   # Saint-Martin, Saint-Barthélemy
+    (163.5, -22.9, 168.2, -19.5),  # Nouvelle-Calédonie
+    (-155.0, -28.0, -134.0, -7.0),  # Polynésie française
+    (-178.3, -14.5, -176.0, -13.1),  # Wallis-et-Futuna
 )
 """(lon min, lat min, lon max, lat max) of the parts of France where French elections have bureaux de vote with INSEE codes."""
 

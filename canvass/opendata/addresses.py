@@ -90,7 +90,8 @@ def read_reu(path: Path, *, communes: Iterable[str] | None = None) -> gpd.GeoDat
     Raises
     ------
     InputDataError
-        No bureau or coordinate column, bad bureau keys or coordinates, or no point in the communes asked.
+        No bureau or coordinate column, bad bureau keys or coordinates (outside France, swapped),
+        address counts negative or infinite, or no point in the communes asked.
     """
     path = Path(path)
     raw = read_text_table(path)

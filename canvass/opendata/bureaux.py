@@ -50,7 +50,15 @@ def read_bureaux(path: Path, *, communes: Iterable[str] | None = None, layer: st
     ------
     InputDataError
         No bureau code column, codes of an unknown form, a file without commune
-        and no single commune given, or no bureau left for the communes asked.
+        and no single commune given, or no bureau left for the communes asked;
+        vertices not finite or outside France (:class:`~canvass.errors.CoordinateError`),
+        registered-voter counts negative or infinite.
+
+    Warns
+    -----
+    GeometryWarning
+        Lambert-93 numbers in a file said (or assumed) to be WGS84, read as Lambert-93;
+        geometries repaired or dropped.
     """
     path = Path(path)
     raw = read_vector(path, layer=layer)

@@ -131,7 +131,9 @@ def read_streets(path: str | Path, *, format: str | None = None, clip: shapely.G
     ------
     InputDataError
         Missing or empty file, unknown format, invalid XML/JSON/PBF, content that is not OSM,
-        no walkable way, or ways whose nodes are missing from the file.
+        values of the wrong type (ids, coordinates, node lists, tags), no walkable way, ways whose
+        nodes are missing from the file, or walkable nodes outside France or with swapped
+        coordinates (:class:`~canvass.errors.CoordinateError`).
     """
     path = Path(path)
     kind = _detect_format(path, format)

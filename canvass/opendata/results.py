@@ -775,7 +775,9 @@ def read_results(
     ------
     InputDataError
         Unreadable or empty file, unknown layout, missing columns, counts that are not numbers,
-        election or round unknown, a data.gouv file without its sibling.
+        election or round unknown, a data.gouv file without its sibling; an
+        :class:`~canvass.errors.ImpossibleValueError` for counts that are negative or infinite and
+        totals that cannot hold (:func:`check_impossible_totals`), naming the line.
 
     Warns
     -----

@@ -267,3 +267,12 @@ def test_error_messages_name_the_place(tmp_path):
         read_streets(_overpass(tmp_path, lambda e: e[1].update(lat="north")))
     assert caught.value.where == "elements 2" and re.search(r"node 2: lat='north'", caught.value.codes[0])
     assert isinstance(pd.Series(caught.value.codes), pd.Series)
+
+
+def test_overseas_points_are_in_france():
+    from canvass.opendata._geo import check_in_france
+
+    # Fort-de-France, Saint-Denis de La Réunion, Nouméa, Papeete: no error.
+    check_in_france([-61.07, 55.45, 166.45, -149.57], [14.60, -20.88, -22.27, -17.53], source="test", where="points")
+    with pytest.raises(CoordinateError, match="outside France"):
+        check_in_france([13.40], [52.52], source="test", where="points")  # Berlin
