@@ -322,7 +322,7 @@ def _read_overpass_json(path: Path) -> _RawWays:
             "ask Overpass for `[out:json]` and `out;` (not `out geom;` or GeoJSON)",
         )
     table = pd.DataFrame.from_records(elements, columns=["type", "id", "lat", "lon", "nodes", "tags"])
-    table["id"] = _osm_ids(table["id"], path, "element ids", table.index)
+    table["id"] = _osm_ids(table["id"], path, "element ids", table.index + 1, prefix="element ")
     nodes = table[table["type"] == "node"].drop_duplicates("id")
     ways = table[table["type"] == "way"].drop_duplicates("id").reset_index(drop=True)
     lat, lon = _degrees(nodes["lat"]), _degrees(nodes["lon"])
@@ -345,7 +345,7 @@ def _read_overpass_json(path: Path) -> _RawWays:
             hint="ask Overpass for `out;` (or `out body;`), which lists the nodes of every way",
         )
     refs = ways["nodes"].explode().dropna()
-    refs = _osm_ids(refs, path, "node ids of ways", refs.index.map(lambda way: f"way {ways['id'][way]}"))
+    refs = _osm_ids(refs, path, "node ids of ways", ways["id"].to_numpy()[refs.index.to_numpy(dtype="int64")], prefix="way ")
     node_index = pd.Index(nodes["id"]).get_indexer(refs)
     found = node_index >= 0
     tags = ways["tags"].map(lambda value: value if isinstance(value, dict) else {} if value is None or value != value else None)
@@ -373,15 +373,14 @@ def _is_int64(value: object) -> bool:
     return type(value) is int and -(2**63) <= value < 2**63
 
 
-def _osm_ids(values: pd.Series, path: Path, what: str, labels) -> pd.Series:
-    """``values`` as int64 OSM ids; anything but an integer that fits (text, float, bool, 2**70) is an error."""
+def _osm_ids(values: pd.Series, path: Path, what: str, labels: np.ndarray, *, prefix: str) -> pd.Series:
+    """``values`` as int64 OSM ids; anything but an integer that fits (text, float, bool, 2**70) is an error naming ``labels``."""
     good = values.map(_is_int64).to_numpy(dtype=bool)
     if not good.all():
-        labels = pd.Index(labels)
         raise InputDataError(
             f"{int((~good).sum())} {what} are not OSM ids (integers)",
             source=path,
-            where=", ".join(str(label) for label in labels[~good][:5]),
+            where=", ".join(f"{prefix}{label}" for label in np.asarray(labels)[~good][:5]),
             codes=[repr(value)[:40] for value in values[~good][:5]],
             hint="OSM ids are whole numbers; the file was probably edited by hand or is corrupt: download it again",
         )
