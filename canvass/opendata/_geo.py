@@ -32,7 +32,6 @@ FRANCE_BOXES = (
 LAMBERT93_FRANCE = (-400_000.0, 5_900_000.0, 1_400_000.0, 7_200_000.0)
 """Bounds of metropolitan France in Lambert-93 numbers, with a margin: numbers in it are metres, not degrees."""
 
-_TO_WEB = Transformer.from_crs(METRIC_CRS, WEB_CRS, always_xy=True)
 
 
 def in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
