@@ -79,6 +79,8 @@ def test_login_plan_map_and_sheet(server, browser, tmp_path):
     page.get_by_label("Votre prénom (pour l’historique)").fill("Dominique")
     page.get_by_label("Mot de passe de la campagne").fill(PASSWORD)
     page.get_by_role("button", name="Entrer").click()
+    expect(page.get_by_text("Étapes")).to_be_visible(timeout=60_000)
+    assert page.get_by_text("Deploy").count() == 0  # .streamlit/config.toml: minimal toolbar, no English chrome
     # Meeting places can be picked on a map drawn by the app's own deck.gl (no basemap, no network).
     page.get_by_text("Équipes", exact=True).click()
     expect(page.locator("[data-testid='stDeckGlJsonChart'] canvas").first).to_be_visible(timeout=60_000)
@@ -101,6 +103,14 @@ def test_login_plan_map_and_sheet(server, browser, tmp_path):
     saved = tmp_path / "feuille.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF") and saved.stat().st_size > 20_000
+    # A volunteer's link fills the phone's screen (the page is not cut at a fixed height).
+    token = page.locator("code").first.inner_text().removeprefix("?equipe=")
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(f"{url}/?equipe={token}")
+    frame = phone.locator("iframe").first
+    expect(frame).to_be_visible(timeout=60_000)
+    assert frame.bounding_box()["height"] >= 800
+    phone.close()
     page.close()
 
 
