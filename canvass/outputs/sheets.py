@@ -55,11 +55,12 @@ MAX_SNAP_DISTANCE_M = 80.0
 TALLY_COLUMNS = ("Frappées", "Ouvertes", "Soutien", "Indécis", "Opposant")
 """Empty columns the volunteers fill in, the counts the app's Terrain page asks for each step."""
 TABLE_WIDTHS = (8, 62, 22, 12, 11) + (15,) * len(TALLY_COLUMNS)
-"""Millimetres per column of the step table: 190 mm, the A4 width inside the margins."""
+"""Millimetres per column of the step table: 190 mm, the A4 width inside the margins; without house numbers the label
+takes the 22 mm of the side column."""
 TABLE_LINE_MM = 4.2
-LABEL_CHARS_PER_LINE = 40
-"""About how many characters of a step's label fit on one line of its 62 mm cell at 7.5 pt."""
-MIN_MAP_H_MM = 80.0
+CHARS_PER_MM = 0.64
+"""About how many characters of a step's label fit in a millimetre of its cell at 7.5 pt."""
+MIN_MAP_H_MM = 70.0
 """The map shrinks down to this height so that the step table stays on the first page."""
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -279,7 +280,10 @@ def _team_pages(pdf: _SheetPDF, walks: gpd.GeoDataFrame, team: Team, team_index:
 
     # Map.
     map_top = bottom + 2
-    table_h = _table_height(steps, figures["back"] > 0)
+    numbers = _house_numbers(steps, territory)
+    sides = any(numbers)
+    widths = TABLE_WIDTHS if sides else (TABLE_WIDTHS[0], TABLE_WIDTHS[1] + TABLE_WIDTHS[2], *TABLE_WIDTHS[3:])
+    table_h = _table_height(steps, figures["back"] > 0, widths[1])
     map_h = min(MAP_H_MM, max(MIN_MAP_H_MM, 297 - 16 - map_top - 3 - table_h - 14), 297 - 16 - map_top - 40)
     pdf.image(_map_image(steps, team, colour, territory, MAP_W_MM, map_h), x=MARGIN_MM, y=map_top, w=MAP_W_MM, h=map_h)
     pdf.set_draw_color(160)
@@ -287,33 +291,38 @@ def _team_pages(pdf: _SheetPDF, walks: gpd.GeoDataFrame, team: Team, team_index:
     pdf.set_draw_color(0)
     pdf.set_y(map_top + map_h + 3)
 
-    # Streets in walk order.
-    numbers = _house_numbers(steps, territory)
+    # Streets in walk order (the side column only when some house numbers are known).
     pdf.set_font(FONT, "", 7.5)
     heading = FontFace(emphasis="BOLD", fill_color=(230, 230, 230), size_pt=6.5)
     blank = ("",) * len(TALLY_COLUMNS)
-    with pdf.table(col_widths=TABLE_WIDTHS, text_align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT") + ("CENTER",) * len(TALLY_COLUMNS),
-                   headings_style=heading, line_height=TABLE_LINE_MM, markdown=False, padding=(0.4, 0.8, 0.4, 0.8)) as table:
-        table.row(("N°", "Rue, bloc ou immeuble", "Côté / numéros", "Portes", "Min.", *TALLY_COLUMNS))
+
+    def cells(first, label, side, *rest):
+        return (first, label, side, *rest) if sides else (first, label, *rest)
+
+    align = cells("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT") + ("CENTER",) * len(TALLY_COLUMNS)
+    with pdf.table(col_widths=widths, text_align=align, headings_style=heading, line_height=TABLE_LINE_MM, markdown=False,
+                   padding=(0.4, 0.8, 0.4, 0.8)) as table:
+        table.row(cells("N°", "Rue, bloc ou immeuble", "Côté / numéros", "Portes", "Min.", *TALLY_COLUMNS))
         minutes = list(steps["minutes_walking"] + steps["minutes_knocking"]) + ([figures["back"]] if figures["back"] > 0 else [])
         minutes = _rounded_to_total(minutes)
         for step, number_text, step_minutes in zip(steps.itertuples(), numbers, minutes):
-            table.row((str(int(step.order)), step_label(step), number_text, french_number(step.n_doors), str(step_minutes), *blank))
+            table.row(cells(str(int(step.order)), step_label(step), number_text, french_number(step.n_doors), str(step_minutes), *blank))
         if figures["back"] > 0:
-            table.row(("", "Retour au point de départ", "", "", str(minutes[-1]), *blank))
-        table.row(("", "Total", "", french_number(figures["doors"]), french_number(figures["minutes"]), *blank), style=FontFace(emphasis="BOLD"))
+            table.row(cells("", "Retour au point de départ", "", "", str(minutes[-1]), *blank))
+        table.row(cells("", "Total", "", french_number(figures["doors"]), french_number(figures["minutes"]), *blank),
+                  style=FontFace(emphasis="BOLD"))
     pdf.ln(1)
     pdf.set_font(FONT, "", 7.5)
     pdf.multi_cell(0, 3.8, f"Porte-à-porte {minutes_text(figures['knocking'])} · marche {minutes_text(figures['walking'])} · "
-                   f"{french_number(figures['km'], 2)} km · minutes par rue, trajet pour l’atteindre compris · "
-                   "G / D : à gauche / à droite dans le sens de la marche · à remplir : portes frappées, ouvertes, "
-                   "et parmi les ouvertes soutien, indécis, opposant", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                   f"{french_number(figures['km'], 2)} km · minutes par étape, trajet compris · G / D : à gauche / à droite "
+                   "dans le sens de la marche · soutien, indécis, opposant : parmi les portes ouvertes", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _table_height(steps: pd.DataFrame, back: bool) -> float:
+def _table_height(steps: pd.DataFrame, back: bool, label_mm: float) -> float:
     """Estimated height (mm) of the step table: a heading, one row per step (long labels wrap), the walk back and the total."""
     labels = [step_label(step) for step in steps.itertuples()]
-    lines = sum(-(-len(label) // LABEL_CHARS_PER_LINE) for label in labels) + 2 + int(back) + len(TALLY_COLUMNS) // 5
+    per_line = max(1, int(label_mm * CHARS_PER_MM))
+    lines = sum(-(-len(label) // per_line) for label in labels) + 2 + int(back) + len(TALLY_COLUMNS) // 5
     return lines * TABLE_LINE_MM + (len(labels) + 3) * 0.8
 
 
