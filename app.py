@@ -31,10 +31,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from canvass.errors import CanvassError, InputDataError
+from canvass.errors import CanvassError, InputDataError, StorageError
 from canvass.outputs._common import french_number
 
 DATA = Path(os.environ.get("CANVASS_DATA", "data"))
+# Streamlit serves this folder as is (server.enableStaticServing): the published team pages live under static/partage.
+STATIC = Path(__file__).resolve().parent / "static"
 DEMO = DATA / "demo"
 CAMPAIGN = os.environ.get("CANVASS_CAMPAIGN", "demo")
 PAGES = ("Territoire", "Priorités", "Équipes", "Plan", "Partager", "Terrain")
@@ -220,7 +222,10 @@ def save(name: str, value) -> bool:
         st.session_state[f"version_{name}"] = store().put(campaign(), *DOCUMENTS[name], value, expected_version=expected, author=author())
         return True
     except ConflictError as error:
-        st.error(f"Modification concurrente : {error}. Rechargez la page pour voir la version enregistrée, puis refaites la modification.")
+        st.error(f"Modification concurrente : {error}. Chargez la version enregistrée, puis refaites la modification.")
+        if st.button("Charger la version enregistrée", key=f"reload_{name}"):
+            st.session_state.pop(f"version_{name}", None)
+            st.rerun()
         return False
     except StorageError as error:
         st.error(error.french)
@@ -258,6 +263,12 @@ def login() -> bool:
     """The campaign password, before any data shows; wrong passwords are throttled per browser and per campaign."""
     from canvass.errors import StorageError, TooManyAttemptsError
 
+    from canvass.serve.session import COOKIE, check, issue, session_key
+
+    if not st.session_state.get("authenticated"):
+        who = check(session_key(DATA), st.context.cookies.get(COOKIE), CAMPAIGN)
+        if who:  # a signed, expiring ticket from an earlier login in this browser: a reload keeps the organiser in
+            st.session_state.update(authenticated=True, author=who)
     if st.session_state.get("authenticated"):
         return True
     expected = configured_password()
@@ -277,6 +288,7 @@ def login() -> bool:
             if valid:
                 st.session_state["authenticated"] = True
                 st.session_state["author"] = name.strip() or "organisateur"
+                st.session_state["set_cookie"] = issue(session_key(DATA), CAMPAIGN, st.session_state["author"])
                 st.rerun()
             else:
                 st.error("Mot de passe incorrect.")
@@ -285,16 +297,14 @@ def login() -> bool:
 
 def volunteer_view(token: str) -> None:
     """A shared link: the team's own map, nothing else, no login."""
-    from canvass.outputs.export import find_team_map
+    from canvass.outputs.export import team_for_token
 
-    page = find_team_map(DATA / "partage", token)
-    if page is None:
+    item = team_for_token(DATA / "partage", token)
+    if item is None:
         st.error("Lien inconnu ou expiré. Demandez le lien de votre équipe à l’organisation.")
         return
-    # The team's page fills the window: no Streamlit margins, the frame as tall as the screen.
-    st.html("<style>.block-container, [data-testid='stMainBlockContainer'] { padding: 0 !important; max-width: 100% !important; }"
-            "header[data-testid='stHeader'] { display: none; } iframe { height: 100vh !important; display: block; }</style>")
-    st.iframe(page, height=900)
+    # Links of an older export: the team's page is a static file now, opened without running this script again.
+    st.link_button("Ouvrir la carte de l’équipe", item["link"], type="primary")
 
 
 # ----------------------------------------------------------------------------- Territoire
@@ -1029,7 +1039,15 @@ def page_share() -> None:
     if not saved or not Path(saved["path"]).exists():
         st.info("Faites d’abord un plan (page Plan).")
         return
-    base_url = st.text_input("Adresse où le dossier public sera publié (HTTPS)", key="base_url", placeholder="https://exemple.org/porte-a-porte")
+    from canvass.serve.links import share_target
+    from canvass.serve.publish import publish
+
+    try:
+        target = share_target(os.environ, st.context.url)
+    except CanvassError as error:
+        show_error(error, "Adresse publique inconnue : définissez CANVASS_PUBLIC_URL (https://…) ou CANVASS_TEAM_PAGES_URL")
+        return
+    st.caption(f"Les liens des équipes commenceront par {target.base_url}/")
     session_label = st.text_input("Séance (imprimée sur les feuilles)", key="session_label", placeholder="samedi 14 mars, 10 h")
     folder = DATA / "partage"
     if st.button("Préparer les cartes et les feuilles", key="export"):
@@ -1038,19 +1056,24 @@ def page_share() -> None:
         bar = st.progress(0.0, "Préparation des cartes et des feuilles…")
         try:
             bundle = export_bundle(plan, named(teams), walks, folder, territory=territory_at(key[0], key[1]),
-                                   bureau_scores=scores_for(*key).bureaux.reset_index(), base_url=base_url or None, session=session_label,
+                                   bureau_scores=scores_for(*key).bureaux.reset_index(), base_url=target.base_url,
+                                   field_api=target.field_api, session=session_label,
                                    on_progress=lambda f, m: bar.progress(min(1.0, f), f"Préparation : {m}"))
+            if target.static:  # served by the app itself: a volunteer's open costs a file read, never a script run
+                publish(bundle.folder, STATIC)
+        except StorageError as error:
+            st.error(error.french)
         except CanvassError as error:
             show_error(error, "Partage impossible")
         else:
-            save("share", {"links": bundle.links, "base_url": base_url})
+            save("share", {"links": bundle.links, "base_url": target.base_url})
     share, _ = document("share")
     if not share:
         return
     for item in share["links"].values():
         cols = st.columns([3, 2, 2])
         cols[0].markdown(f"**{item['team']}** — lien à envoyer :")
-        cols[0].code(item["link"] if share.get("base_url") else f"?equipe={item['token']}")
+        cols[0].code(item["link"])
         sheet = folder / item["sheet"]
         if sheet.exists():
             cols[1].download_button("Feuille (PDF)", sheet.read_bytes(), file_name=f"feuille_{slug(item['team'])}.pdf", key=f"sheet_{item['token']}")
@@ -1225,6 +1248,10 @@ def main() -> None:
         return
     if not login():
         return
+    if ticket := st.session_state.pop("set_cookie", None):
+        from canvass.serve.session import cookie_script
+
+        st.html(cookie_script(ticket, secure=(st.context.url or "").startswith("https://")), unsafe_allow_javascript=True)
     st.html(FRENCH_CHROME)
     DATA.mkdir(parents=True, exist_ok=True)
     page = st.sidebar.radio("Étapes", PAGES, key="page")

@@ -15,6 +15,7 @@ from canvass.demo import DEMO_COMMUNE, write_demo
 from canvass.territory.build import build_territory
 from canvass.territory.io import save_territory
 
+STATIC = Path(__file__).resolve().parents[1] / "static"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 UNEXPECTED = "Une erreur inattendue"
 PASSWORD = "porte-a-porte-test"
@@ -35,6 +36,7 @@ def data(tmp_path, demo_territory, monkeypatch):
     shutil.copytree(demo_territory, tmp_path / "demo")
     monkeypatch.setenv("CANVASS_DATA", str(tmp_path))
     monkeypatch.setenv("CANVASS_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CANVASS_PUBLIC_URL", "http://localhost:8501")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return tmp_path
 
@@ -112,8 +114,11 @@ def test_workflow_on_the_demo(data):
     at.button(key="export").click().run()
     assert_ok(at)
     codes = [c.value for c in at.code]
-    assert len(codes) == 6 and all(code.startswith("?equipe=") for code in codes)
+    static = "http://localhost:8501/app/static/partage/"
+    assert len(codes) == 6 and all(code.startswith(static) and code.endswith(".html") for code in codes)
     assert (data / "partage" / "organisateur" / "carnet.pdf").exists()
+    for code in codes:  # published where Streamlit serves static files: a volunteer's open never runs the script
+        assert (STATIC / "partage" / code.removeprefix(static)).is_file()
 
     at.sidebar.radio(key="page").set_value("Terrain").run()
     team = at.selectbox(key="field_team").value
@@ -163,15 +168,15 @@ def test_volunteer_link_shows_only_its_team(data):
     at.run()
     at.sidebar.radio(key="page").set_value("Partager").run()
     at.button(key="export").click().run()
-    token = at.code[0].value.removeprefix("?equipe=")
-    volunteer = AppTest.from_file(APP, default_timeout=60)
+    link = at.code[0].value
+    token = link.rsplit("/", 1)[1].removesuffix(".html")
+    volunteer = AppTest.from_file(APP, default_timeout=60)  # a link of the old form, ?equipe=<token>, already sent
     volunteer.query_params["equipe"] = token
     volunteer.run()
     assert not volunteer.exception
     assert len(volunteer.text_input) == 0 and len(volunteer.sidebar.radio) == 0  # no login, no navigation
-    assert len(volunteer.main.children) == 1, [getattr(c, "value", c) for c in volunteer.main.children.values()]  # the map alone
-    page = volunteer.main[0].proto.srcdoc
-    assert "Équipe 1" in page and "Équipe 2" not in page and "organisateur" not in page
+    (button,) = volunteer.get("link_button")
+    assert button.proto.url == link  # the team's static page, nothing else
     stranger = AppTest.from_file(APP, default_timeout=60)
     stranger.query_params["equipe"] = "../index"
     stranger.run()
@@ -336,6 +341,7 @@ def paris(tmp_path, paris_territory, monkeypatch):
     shutil.copy(paris_territory / "territoire_75116.gpkg", tmp_path / "territoire_75116.gpkg")
     monkeypatch.setenv("CANVASS_DATA", str(tmp_path))
     monkeypatch.setenv("CANVASS_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CANVASS_PUBLIC_URL", "http://localhost:8501")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return tmp_path
 
@@ -361,7 +367,7 @@ def walk_every_page(at: AppTest, where: str, camp: str | None = None) -> None:
     at.sidebar.radio(key="page").set_value("Partager").run()
     at.button(key="export").click().run()
     assert_french(at, f"{where} Partager")
-    assert at.code and all(code.value.startswith("?equipe=") for code in at.code)
+    assert at.code and all(code.value.startswith("http://localhost:8501/app/static/partage/") for code in at.code)
     at.sidebar.radio(key="page").set_value("Terrain").run()
     team = at.selectbox(key="field_team").value
     at.session_state[f"field_editor_{team}"] = {"edited_rows": {0: {"faite": True, "frappees": 10, "ouvertes": 4, "indecis": 1}},

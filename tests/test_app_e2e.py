@@ -103,14 +103,19 @@ def test_login_plan_map_and_sheet(server, browser, tmp_path):
     saved = tmp_path / "feuille.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF") and saved.stat().st_size > 20_000
-    # A volunteer's link fills the phone's screen (the page is not cut at a fixed height).
-    token = page.locator("code").first.inner_text().removeprefix("?equipe=")
+    # A volunteer's link is the team's static page, served by the app without running its script; it fills the phone's screen.
+    link = page.locator("code").first.inner_text()
+    assert link.startswith(f"{url}/app/static/partage/") and link.endswith(".html")
     phone = browser.new_page(viewport={"width": 390, "height": 844})
-    phone.goto(f"{url}/?equipe={token}")
-    frame = phone.locator("iframe").first
-    expect(frame).to_be_visible(timeout=60_000)
-    assert frame.bounding_box()["height"] >= 800
+    phone.goto(link)
+    expect(phone.locator(".leaflet-container")).to_be_visible(timeout=60_000)
+    assert phone.locator(".leaflet-container").bounding_box()["height"] >= 400
+    assert phone.locator("path.leaflet-interactive").count() > 0
     phone.close()
+    # The organiser stays logged in across a reload (a signed, expiring session cookie).
+    page.reload()
+    expect(page.get_by_text("Étapes")).to_be_visible(timeout=60_000)
+    assert page.get_by_label("Mot de passe de la campagne").count() == 0
     page.close()
 
 

@@ -77,7 +77,8 @@ def load_plan(path: Path) -> tuple[Plan, list[Team], gpd.GeoDataFrame]:
     for row in team_table.itertuples():
         teams.append(Team(row.team, int(row.size), (row.start_x, row.start_y), float(row.budget_minutes),
                           float(row.speed_kmh), float(row.minutes_per_door), bool(row.return_to_start),
-                          float(getattr(row, "minutes_per_building", DEFAULT_MINUTES_PER_BUILDING))))
+                          float(getattr(row, "minutes_per_building", DEFAULT_MINUTES_PER_BUILDING)),
+                          place_name="" if pd.isna(getattr(row, "place_name", "")) else str(getattr(row, "place_name", "") or "")))
         mine = walks[walks["team"] == row.team].sort_values("order")
         steps = tuple(Step(int(r.segment_id), bool(r.reverse), str(r.street_name), float(r.n_doors), float(r.value), float(r.approach_m),
                            float(r.length_m), float(r.minutes_walking), float(r.minutes_knocking), str(getattr(r, "label", "") or ""))
