@@ -10,8 +10,9 @@ app's ``static/`` folder (:func:`canvass.serve.publish.publish`), then measures,
   time until the whole page is received;
 - ``static-browser``: ``--browsers`` Chromium pages open their team link at once, time until the
   team's walk is drawn (a Leaflet path on the map);
-- ``equipe-browser``: the same pages open the old ``/?equipe=<token>`` link (a script run per
-  phone, the page in an iframe), time until the walk is drawn;
+- ``equipe-browser``: the same pages open the way the app served volunteers before static pages
+  (``?equipe=<token>``: a script run per phone, the page in an iframe; :data:`SCRIPT_VIEW`, served by the
+  same app as one of its pages), time until the walk is drawn;
 - ``*-alone``: one page at a time (3 opens), the time a phone takes to draw its map when nobody
   else loads: with ``--browsers`` pages at once, the browsers share this machine's two cores, so
   the browser rows add client rendering that real phones do on their own processors. A phone's
@@ -64,6 +65,22 @@ DRAWN = ".leaflet-overlay-pane path.leaflet-interactive"
 """The team's walk on the map: present once the page has drawn it."""
 
 
+SCRIPT_VIEW = '''"""The comparator: a volunteer's map rendered by a script run, in an iframe (the app's view before static pages)."""
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from canvass.outputs.export import find_team_map
+
+page = find_team_map(Path(os.environ["CANVASS_DATA"]) / "partage", str(st.query_params.get("equipe", "")))
+if page is None:
+    st.error("Lien inconnu")
+else:
+    st.iframe(page, height=900)
+'''
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -85,6 +102,8 @@ def prepare(root: Path, n_teams: int, port: int) -> dict:
                            base_url=static_base_url(f"http://127.0.0.1:{port}"))
     (root / "app").mkdir()
     shutil.copy(APP, root / "app" / "app.py")
+    (root / "app" / "pages").mkdir()
+    (root / "app" / "pages" / "carte_par_script.py").write_text(SCRIPT_VIEW, encoding="utf-8")
     publish(bundle.folder, root / "app" / "static")
     return bundle.links
 
@@ -185,10 +204,10 @@ def main() -> None:
     phases = [
         ("static-http", lambda: http_opens([links[i % len(links)]["link"] for i in range(args.opens)])),
         ("static-browser", lambda: browser_opens([links[i % len(links)]["link"] for i in range(args.browsers)], in_frame=False)),
-        ("equipe-browser", lambda: browser_opens([f"{base}/?equipe={links[i % len(links)]['token']}" for i in range(args.browsers)],
+        ("equipe-browser", lambda: browser_opens([f"{base}/carte_par_script?equipe={links[i % len(links)]['token']}" for i in range(args.browsers)],
                                                  in_frame=True)),
         ("static-alone", lambda: [browser_opens([links[i]["link"]], in_frame=False)[0] for i in range(3)]),
-        ("equipe-alone", lambda: [browser_opens([f"{base}/?equipe={links[i]['token']}"], in_frame=True)[0] for i in range(3)]),
+        ("equipe-alone", lambda: [browser_opens([f"{base}/carte_par_script?equipe={links[i]['token']}"], in_frame=True)[0] for i in range(3)]),
     ]
     rows = []
     print(f"{'path':16} {'opens':>6} {'median s':>9} {'p95 s':>8} {'max s':>8} {'cpu s':>8} {'cpu ms/open':>10}   target: static p95 < 5 s")

@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -75,39 +76,56 @@ def replay_catalogue(replay, tmp_path) -> Path:
 
 @pytest.fixture
 def clone_like(tmp_path) -> Path:
-    """A scratch folder that looks like a clone with ../shared beside it."""
+    """A scratch folder that looks like a clone with ../shared beside it, and a virtual environment of its own.
+
+    The scratch ``.venv`` sees the repository's installed packages (a ``.pth`` file) and links their
+    commands, so ``scripts/setup.sh`` runs there in seconds without rewriting the repository's own
+    environment (pip writes each command's interpreter path into it).
+    """
     work = tmp_path / "canvass"
     work.mkdir()
     for entry in ROOT.iterdir():
-        if entry.name not in {".git", "data", ".pytest_cache"}:
+        if entry.name not in {".git", ".venv", "data", "static", ".pytest_cache"}:
             (work / entry.name).symlink_to(entry)
     (work / "data").mkdir()
     (tmp_path / "shared").symlink_to(SHARED)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(work / ".venv")], check=True)
+    scratch_site = next((work / ".venv" / "lib").glob("python3*/site-packages"))
+    (scratch_site / "repository.pth").write_text(next(Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()).as_posix() + "\n")
+    for command in (ROOT / ".venv" / "bin").iterdir():  # not canvass's own command: setup.sh installs it here
+        if command.name != "canvass" and not command.name.startswith("pip") and not (work / ".venv" / "bin" / command.name).exists():
+            (work / ".venv" / "bin" / command.name).symlink_to(command)
     return work
 
 
-def _run_demo_script(command: str, work: Path, env: dict) -> None:
-    """Start the demo command, wait until the app answers on its port, then stop it."""
-    port = _free_port()
-    process = subprocess.Popen(command, shell=True, cwd=work, env={**env, "PORT": str(port)}, start_new_session=True,
+def _run_server(command: str, work: Path, env: dict, url: str) -> None:
+    """Start a command that serves (the app, canvass serve), wait until ``url`` answers 200, then stop it."""
+    process = subprocess.Popen(command, shell=True, cwd=work, env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             assert process.poll() is None, f"{command!r} stopped early:\n{process.stdout.read()[-3000:]}"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
+                with urllib.request.urlopen(url, timeout=2) as answer:
                     if answer.status == 200:
                         return
             except OSError:
                 time.sleep(1)
-        pytest.fail(f"{command!r}: the app did not answer on port {port} within 300 s")
+        pytest.fail(f"{command!r}: {url} did not answer within 300 s")
     finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a server's whole process group (it may already have stopped)."""
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_every_readme_command_runs_as_written(clone_like, replay_catalogue):
@@ -121,7 +139,11 @@ def test_every_readme_command_runs_as_written(clone_like, replay_catalogue):
         if command in NOT_RUN_HERE:
             continue
         if command.startswith("bash scripts/demo.sh"):
-            _run_demo_script(command, clone_like, env)
+            port = _free_port()
+            _run_server(command, clone_like, {**env, "PORT": str(port)}, f"http://127.0.0.1:{port}/_stcore/health")
+        elif command.startswith(".venv/bin/canvass serve"):
+            port = re.search(r"--port (\d+)", command)
+            _run_server(command, clone_like, env, f"http://127.0.0.1:{port.group(1) if port else 8502}/")
         else:
             result = subprocess.run(command, shell=True, cwd=clone_like, env=env, capture_output=True, text=True, timeout=900)
             assert result.returncode == 0, f"README command failed: {command}\n--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
