@@ -60,5 +60,5 @@ def test_demo_size_and_joins(demo):
 def test_cli_demo(tmp_path, capsys):
     assert main(["-q", "demo", "--data", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "results 2024_legi round 2: bureaux with results 12/12" in out
+    assert "Résultats législatives 2024, 2e tour : 12 bureaux sur 12 ont leurs résultats" in out
     assert (tmp_path / "demo" / "territory.gpkg").exists()
