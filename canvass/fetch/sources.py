@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import shapely.geometry
 
 from canvass.errors import InputDataError
 from canvass.fetch.cache import Cache, cache_key, copy_to
 from canvass.fetch.catalogue import Place
 from canvass.fetch.extract import extract_parquet, filter_csv, filter_geojson, largest_table
 from canvass.fetch.http import FetchError, RangeFile
+from canvass.fetch.osm_extract import clip_extract
 
 KIND_WORDS = {"pres": "presidentielle", "legi": "legislatives", "euro": "europeennes", "muni": "municipales",
               "regi": "regionales", "dept": "departementales"}
@@ -300,7 +302,23 @@ def fetch_ban(job: Job) -> Fetched:
 
 
 def fetch_streets(job: Job) -> Fetched:
-    """OSM ways with ``highway`` inside the commune's boundary (``ref:INSEE``), from the first Overpass endpoint that answers."""
+    """OSM ways with ``highway`` inside the commune: Overpass (``ref:INSEE``), else the département extract clipped to the contour."""
+    try:
+        return _streets_overpass(job)
+    except FetchError as error:
+        fallback = job.catalogue.get("streets_extract")
+        if not fallback:
+            raise
+        try:
+            fetched = _streets_extract(job, fallback)
+        except (FetchError, InputDataError) as extract_error:
+            raise FetchError(error.url, f"{error.reason}; département extract: {extract_error}") from extract_error
+        fetched.notes.insert(0, f"Overpass failed ({error.reason[:200]}): département extract used")
+        return fetched
+
+
+def _streets_overpass(job: Job) -> Fetched:
+    """The ways of the commune's boundary (``ref:INSEE``) from the first Overpass endpoint that answers."""
     source = job.catalogue["streets"]
     fetched = Fetched(info=source)
     query = job.place.fill(source["query"]).encode()
@@ -320,6 +338,46 @@ def fetch_streets(job: Job) -> Fetched:
     target = job.folder / job.place.fill(source["file"])
     fetched.files.append(copy_to(path, target))
     fetched.notes.append(f"{sum(element.get('type') == 'way' for element in answer['elements'])} ways")
+    return fetched
+
+
+def extract_urls(source: dict, place: Place) -> list[str]:
+    """The département extract's URLs, in the catalogue's order, skipping templates the département has no names for."""
+    region, departement = source.get("departements", {}).get(place.dep, ["", ""])
+    names = {"region": region, "departement": departement, "geofabrik": region.replace("_", "-")}
+    urls = []
+    for template in source["urls"]:
+        used = [name for name in names if "{" + name + "}" in template]
+        if all(names[name] for name in used):
+            for name in used:
+                template = template.replace("{" + name + "}", names[name])
+            urls.append(place.fill(template))
+    return urls
+
+
+def _streets_extract(job: Job, source: dict) -> Fetched:
+    """The first département extract that downloads, cut to the ``highway`` ways with a node in the commune contour."""
+    fetched = Fetched(info=source)
+    urls = extract_urls(source, job.place)
+    if not urls:
+        raise FetchError(source["urls"][0], f"no extract of département {job.place.dep} in the catalogue's table")
+    errors = []
+    for url in urls:
+        try:
+            path = _get(job, url, f"osm-extract-{job.place.dep}.osm.pbf", fetched)
+            break
+        except FetchError as error:
+            errors.append(str(error))
+    else:
+        raise FetchError(urls[0], "; ".join(errors))
+    contour = shapely.geometry.shape(job.feature["geometry"])
+    target = job.folder / job.place.fill(source["file"])
+    ways, nodes = clip_extract(path, target, contour)
+    if ways == 0:
+        target.unlink()
+        raise FetchError(fetched.urls[-1], f"the extract has no highway way inside the contour of {job.place.code}")
+    fetched.files.append(target)
+    fetched.notes.append(f"{ways} ways, {nodes} nodes cut from the extract")
     return fetched
 
 

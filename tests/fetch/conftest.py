@@ -54,6 +54,8 @@ class Replay:
             import time
 
             time.sleep(1.5)
+        if fault == "503":
+            return Response("server busy", status=503)
         if path == "/wfs":
             return Response(self.wfs(request.args), mimetype="application/json")
         if path == "/overpass":
@@ -211,6 +213,7 @@ def write_catalogue(path: Path, replay: Replay, **settings) -> Path:
     catalogue["grid"]["url"] = u("/insee/filosofi.zip")
     catalogue["ban"] |= {"url": u("/ban/{code}.csv"), "fallback_url": u("/ban/adresses-{dep}.csv.gz")}
     catalogue["streets"]["endpoints"] = [u("/overpass")]
+    catalogue["streets_extract"]["urls"] = [u("/osmfr/{region}/{departement}-latest.osm.pbf"), u("/geofabrik/{geofabrik}-latest.osm.pbf")]
     path.write_text(_toml(catalogue), encoding="utf-8")
     return path
 

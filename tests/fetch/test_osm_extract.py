@@ -1,0 +1,81 @@
+"""The OSM fallback of canvass fetch: Overpass down (503), the département PBF extract is downloaded and clipped to the commune."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import osmium
+import pandas as pd
+import pytest
+
+from canvass.demo.osm_format import write_osm_pbf
+from canvass.fetch import fetch_commune
+from canvass.fetch.catalogue import load_catalogue
+from canvass.fetch.sources import extract_urls
+from canvass.territory.build import build_territory
+from tests.fetch.conftest import write_catalogue
+from tests.helpers import real
+
+EXTRACT_PATH = "/osmfr/ile_de_france/paris-latest.osm.pbf"
+SHIFT = 0.12  # degrees of longitude west: Paris 16e moved beyond Saint-Cloud, outside the contour
+
+
+def _department_pbf(path) -> tuple[bytes, set[int]]:
+    """The shared Overpass answer as a PBF, plus copies of some ways moved outside the commune and one non-street way inside."""
+    elements = json.loads(gzip.decompress(real("paris-16e/osm_overpass_raw_ways_paris16e_east_2022-12-22.json.gz").read_bytes()))["elements"]
+    nodes = pd.DataFrame([item for item in elements if item["type"] == "node"])[["id", "lon", "lat"]]
+    ways = pd.DataFrame([item for item in elements if item["type"] == "way"])[["id", "nodes", "tags"]].rename(columns={"nodes": "node_ids"})
+    offset = int(max(nodes["id"].max(), ways["id"].max())) + 1
+    moved = ways.iloc[::100].reset_index(drop=True)
+    moved_nodes = nodes[nodes["id"].isin({node for refs in moved["node_ids"] for node in refs})]
+    outside_nodes = moved_nodes.assign(id=moved_nodes["id"] + offset, lon=moved_nodes["lon"] - SHIFT)
+    outside = moved.assign(id=moved["id"] + offset, node_ids=[[node + offset for node in refs] for refs in moved["node_ids"]])
+    building = pd.DataFrame({"id": [2 * offset], "node_ids": [ways["node_ids"].iloc[0][:2]], "tags": [{"building": "yes"}]})
+    write_osm_pbf(pd.concat([nodes, outside_nodes]), pd.concat([ways, outside, building]), path)
+    return path.read_bytes(), set(outside["id"]) | set(building["id"])
+
+
+def _way_ids(path) -> set[int]:
+    return {way.id for way in osmium.FileProcessor(str(path), osmium.osm.WAY)}
+
+
+def test_extract_urls_follow_the_departement_table():
+    source = load_catalogue()["streets_extract"]
+    from canvass.fetch.catalogue import Place
+
+    paris, reunion = extract_urls(source, Place("75116", "Paris 16e", "75")), extract_urls(source, Place("97411", "Saint-Denis", "974"))
+    assert paris[0].endswith("/ile_de_france/paris-latest.osm.pbf") and paris[1].endswith("/ile-de-france-latest.osm.pbf")
+    assert reunion == ["https://download.geofabrik.de/europe/france/reunion-latest.osm.pbf"]
+    assert extract_urls(source, Place("99999", "Nowhere", "99")) == []
+
+
+def test_overpass_down_uses_the_departement_extract(tmp_path, replay):
+    catalogue = write_catalogue(tmp_path / "catalogue.toml", replay)
+    replay.files[EXTRACT_PATH], dropped = _department_pbf(tmp_path / "dep75.osm.pbf")
+    only = ["commune", "bureaux", "results", "streets"]
+    options = {"catalogue": catalogue, "elections": ["2020_muni"], "only": only}
+    overpass = fetch_commune("75116", tmp_path / "overpass", cache_dir=tmp_path / "cache", **options)
+    assert next(item for item in overpass.outcomes if item.source == "streets").ok and EXTRACT_PATH not in replay.hits
+
+    replay.faults["/overpass"] = "503"
+    report = fetch_commune("75116", tmp_path / "extract", cache_dir=tmp_path / "cache2", **options)
+    streets = next(item for item in report.outcomes if item.source == "streets")
+    assert streets.ok, streets.error
+    assert replay.hits["/overpass"] >= 2 and replay.hits[EXTRACT_PATH] == 1
+    assert "Overpass failed" in streets.notes[0] and "503" in streets.notes[0]
+    clipped = report.folder / "osm_extract_75116.osm.pbf"
+    assert streets.files == [clipped.name] and not (report.folder / "osm_overpass_75116.json").exists()
+    kept = _way_ids(clipped)
+    assert kept and not kept & dropped  # ways outside the contour and the building are clipped away
+    sources = json.loads((report.folder / "SOURCES.json").read_text())
+    entry = next(item for item in sources["sources"] if item["source"] == "streets")
+    assert entry["licence"] == "ODbL 1.0" and entry["urls"][-1].endswith(EXTRACT_PATH) and sources["odbl"]
+    assert "© les contributeurs d'OpenStreetMap" in sources["attribution"]
+
+    by_overpass = build_territory(overpass.folder, ["75116"]).segments
+    by_extract = build_territory(report.folder, ["75116"]).segments
+    assert len(by_extract) == pytest.approx(len(by_overpass), rel=0.01) and len(by_overpass) > 1000
+    assert by_extract["length_m"].sum() == pytest.approx(by_overpass["length_m"].sum(), rel=0.01)
+    print(f"segments overpass {len(by_overpass)} extract {len(by_extract)}; km {by_overpass['length_m'].sum() / 1e3:.2f} "
+          f"{by_extract['length_m'].sum() / 1e3:.2f}; ways kept {len(kept)}")
