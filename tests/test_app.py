@@ -6,8 +6,10 @@ and checks what the page shows, the password gate and the volunteer links.
 
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -419,3 +421,143 @@ def test_upload_a_zip_of_the_commune_files_and_build(data, tmp_path):
     assert {p.name for p in folder.iterdir()} >= {p.name for p in source.iterdir()}
     assert [p.parent for p in data.parent.rglob("evasion.txt")] == [folder]  # '../../' in the archive stays inside the folder
     assert (data / f"territoire_{DEMO_COMMUNE}.gpkg").exists()
+
+
+# ----------------------------------------------------------------------------- calendar of sessions, and field entry per building
+
+
+def planned(at: AppTest) -> AppTest:
+    """Plan page: the shortest search, run to its end (the calendar and the adjustments show under a saved plan)."""
+    at.sidebar.radio(key="page").set_value("Plan").run()
+    at.slider(key="time_limit").set_value(5).run()
+    at.button(key="run_plan").click().run()
+    at.session_state["job"].join(timeout=180)
+    at.run()
+    assert_ok(at)
+    return at
+
+
+def calendar_done(at: AppTest):
+    """Wait for the calendar planned in the background, then show it."""
+    job = at.session_state["calendar_job"]
+    job.join(timeout=240)
+    assert job.done and job.error is None, job.error
+    at.run()
+    assert_ok(at)
+    return job.result
+
+
+def test_calendar_of_sessions_replanned_after_the_field(data):
+    """Two sessions planned in date order on what the earlier one leaves; after session 1's field log, session 2 is planned again."""
+    at = planned(logged_in())
+    editor = at.dataframe(key="sessions_editor").value
+    assert list(editor.columns) == ["date", "heure", "equipes"] and len(editor) == 2
+    yesterday = date.today() - timedelta(days=1)  # session 1 is over by the re-plan; session 2 is still to come
+    at.session_state["sessions_editor"] = {"edited_rows": {0: {"date": yesterday.isoformat(), "equipes": 3}},
+                                           "added_rows": [], "deleted_rows": []}
+    at.slider(key="calendar_seconds").set_value(5).run()
+    at.button(key="plan_calendar").click().run()
+    assert_ok(at)
+    calendar = calendar_done(at)
+    table = calendar_table(at)
+    assert list(table["Séance"]) == [1, 2] and list(table["Date"])[0] == yesterday.strftime("%d/%m/%Y")
+    assert list(table["Équipes"]) == [3, 6] and set(table["État"]) == {"prévue"}
+    first, second = (item.unit_ids for item in calendar.sessions)
+    assert first and second and not first & second  # no street in two sessions
+    picker = at.selectbox(key="calendar_session")
+    assert picker.options[1].startswith("Séance 2 : ")
+    picker.set_value(1).run()
+    assert_ok(at)
+    shown = at.session_state["session_maps"][(id(calendar), 1)]  # the map drawn for the session picked
+    assert "leaflet" in shown.lower() and shown != at.session_state["session_maps"][(id(calendar), 0)]
+    saved = store_value(data, "plan", "sessions")
+    assert [row["date"] for row in saved] == [yesterday.isoformat(), (date.today() + timedelta(days=14)).isoformat()]
+
+    # Session 1's field sheet, brought back as a CSV on Terrain: half of its blocks done.
+    recorded = sorted(first)[: max(1, len(first) // 2)]
+    rows = "\n".join(f"Équipe 1;{unit};6;3" for unit in recorded)
+    at.sidebar.radio(key="page").set_value("Terrain").run()
+    at.get("file_uploader")[0].set_value([("seance1.csv", f"equipe;segment_id;portes_frappees;portes_ouvertes\n{rows}\n".encode(), "text/csv")])
+    at.run()
+    at.button(key="field_import").click().run()
+    assert_ok(at)
+    assert "Import terminé." in [s.value for s in at.success]
+
+    at.sidebar.radio(key="page").set_value("Plan").run()
+    at.button(key="replan_calendar").click().run()
+    again = calendar_done(at)
+    assert list(calendar_table(at)["État"]) == ["tenue", "prévue"]
+    assert again.sessions[0].unit_ids == first  # a session held keeps its plan
+    after = again.sessions[1].unit_ids
+    assert after != second and not after & set(recorded)  # session 2 planned again, never on what was done
+    assert after & (first - set(recorded))  # what session 1 left undone goes back into the pool
+
+
+def calendar_table(at: AppTest) -> pd.DataFrame:
+    """The table of sessions: the table just below the sessions editor (a read-only table's key does not reach AppTest)."""
+    tables = list(at.dataframe)
+    return tables[[getattr(t, "key", None) for t in tables].index("sessions_editor") + 1].value
+
+
+def store_value(data: Path, kind: str, key: str):
+    from canvass.campaign.store import open_store
+
+    with open_store(data / "campagne.sqlite") as store:
+        return store.get(store.find_campaign("demo"), kind, key).value
+
+
+@pytest.fixture(scope="module")
+def building_territory(demo_territory, tmp_path_factory):
+    """The demo with one address point holding 12 dwellings: an apartment building, a planning unit of its own."""
+    from dataclasses import replace
+
+    from canvass.territory.io import load_territory
+
+    territory = load_territory(demo_territory / "territory.gpkg")
+    addresses, segments = territory.addresses.copy(), territory.segments.copy()
+    point = addresses.index[len(addresses) // 2]
+    segment = segments.geometry.distance(addresses.geometry[point]).idxmin()
+    addresses.loc[point, "n_addresses"] = 12.0
+    segments.loc[segment, "n_doors"] += 11.0
+    folder = tmp_path_factory.mktemp("immeuble")
+    save_territory(replace(territory, addresses=addresses, segments=segments), folder / "territory.gpkg")
+    return folder
+
+
+def test_field_entry_of_a_building_is_kept_under_its_unit(data, building_territory):
+    """Terrain: the building's own row (« … (immeuble, 12 logements) ») records its counts under the building's unit id."""
+    shutil.copy(building_territory / "territory.gpkg", data / "demo" / "territory.gpkg")
+    at = planned(logged_in("Territoire"))
+    street = at.selectbox(key="adjust_street")
+    buildings = [unit for unit in street.options if "(immeuble, 12 logements)" in street.format_func(unit)]
+    assert len(buildings) == 1
+    building = int(buildings[0])
+    team = at.selectbox(key="adjust_action").options[1]
+    street.set_value(buildings[0]).run()
+    at.selectbox(key="adjust_action").set_value(team).run()
+    at.button(key="adjust_apply").click().run()  # reserved to the first team, so that its walk has the building
+    assert "Ajustement enregistré : relancez le calcul." in [s.value for s in at.success]
+    at = planned(at)
+    at.sidebar.radio(key="page").set_value("Terrain").run()
+    at.selectbox(key="field_team").set_value(team).run()
+    steps = at.dataframe[0].value
+    assert building in steps.index, "the reserved building is not in its team's walk"
+    row = list(steps.index).index(building)
+    assert steps.loc[building, "rue"].endswith("(immeuble, 12 logements)") and steps.loc[building, "portes"] == "12"
+    at.session_state[f"field_editor_{team}"] = {"edited_rows": {row: {"faite": True, "frappees": 12, "ouvertes": 7, "soutien": 3, "opposant": 1}},
+                                                "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="field_save").click().run()
+    assert_ok(at)
+    assert "1 étape(s) enregistrée(s)." in [s.value for s in at.success]
+    from canvass.campaign.store import open_store
+
+    with open_store(data / "campagne.sqlite") as store:
+        campaign = store.find_campaign("demo")
+        log = store.field_log(campaign)
+        assert building in store.done_segments(campaign)
+    entry = log.set_index("segment_id").loc[building]
+    assert (entry["team"], entry["doors_knocked"], entry["doors_opened"], entry["soutien"], entry["opposant"]) == (team, 12, 7, 3, 1)
+    assert store_value(data, "field", "done") == [building]
+    at.sidebar.radio(key="page").set_value("Terrain").run()
+    assert at.dataframe[0].value.loc[building, "deja"] == "oui"
