@@ -1,15 +1,18 @@
 """Cut one commune's streets out of a département OSM extract (PBF), streaming it twice with pyosmium.
 
 The fallback of the Overpass route: keep the ways tagged ``highway`` that have a node inside
-the commune contour, with all their nodes, as Overpass ``way(area)["highway"];>;`` does.
-Pass one reads node locations in batches (only the ids of nodes inside the contour are kept)
-and then the ways (only the kept ways' node ids are kept); pass two writes those nodes and
-ways. Nothing grows with the size of the extract but one batch of nodes.
+the commune contour or cross it, with all their nodes, as Overpass ``way(area)["highway"];>;``
+does. Pass one tests node locations in batches (only the ids of nodes inside the contour are
+kept), then the ways: a way without a node inside whose bounding box meets the contour's is
+tested as a line, from the node locations kept in a disk-backed index (a temporary file).
+Pass two writes the kept ways and their nodes. Memory holds one batch of nodes and what
+belongs to the commune, never the extract.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +23,7 @@ from canvass.errors import InputDataError
 
 BATCH = 1 << 20
 _FIXED_POINT = 1e-7  # libosmium stores degrees as integers of 1e-7 degree
+_UNDEFINED = 2**31 - 1  # libosmium's coordinate of a missing location
 
 
 class _Inside:
@@ -33,6 +37,8 @@ class _Inside:
         self.batch: list[tuple[int, int, int]] = []
 
     def add(self, node_id: int, x: int, y: int) -> None:
+        if x == _UNDEFINED:
+            return
         self.batch.append((node_id, x, y))
         if len(self.batch) >= BATCH:
             self.flush()
@@ -53,8 +59,46 @@ class _Inside:
         return set(np.concatenate(self.ids).tolist()) if self.ids else set()
 
 
+def _select(source: Path, contour: shapely.Geometry, index: Path) -> tuple[set[int], set[int]]:
+    """Ids of the ``highway`` ways with a node inside ``contour`` or crossing it, and of their nodes."""
+    inside = _Inside(contour)
+    west, south, east, north = inside.bounds
+    kept: set[int] = set()
+    needed: set[int] = set()
+    inside_ids: set[int] | None = None
+    crossing: list[tuple[int, list[int], list[tuple[int, int]]]] = []
+    processor = osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY).with_locations(f"sparse_file_array,{index}")
+    for item in processor:
+        if item.is_node():
+            inside.add(item.id, item.location.x, item.location.y)
+            continue
+        if inside_ids is None:  # PBF and OSM XML list every node before the first way
+            inside_ids = inside.result()
+        if "highway" not in item.tags:
+            continue
+        refs = [node.ref for node in item.nodes]
+        if not inside_ids.isdisjoint(refs):
+            kept.add(item.id)
+            needed.update(refs)
+            continue
+        points = [(node.x, node.y) for node in item.nodes if node.x != _UNDEFINED]
+        if len(points) >= 2:
+            xs, ys = zip(*points)
+            if min(xs) <= east and max(xs) >= west and min(ys) <= north and max(ys) >= south:
+                crossing.append((item.id, refs, points))
+    if crossing:
+        coordinates = np.array([point for _, _, points in crossing for point in points], dtype="int64") * _FIXED_POINT
+        owner = np.repeat(np.arange(len(crossing)), [len(points) for _, _, points in crossing])
+        lines = shapely.linestrings(coordinates, indices=owner)
+        for (way_id, refs, _), hit in zip(crossing, shapely.intersects(lines, contour)):
+            if hit:
+                kept.add(way_id)
+                needed.update(refs)
+    return kept, needed
+
+
 def clip_extract(source: Path, target: Path, contour: shapely.Geometry) -> tuple[int, int]:
-    """Write to ``target`` the ``highway`` ways of ``source`` with a node inside ``contour`` (WGS84), and their nodes.
+    """Write to ``target`` the ``highway`` ways of ``source`` with a node inside ``contour`` (WGS84) or crossing it, and their nodes.
 
     The output format follows the target's name (``.osm.pbf`` or ``.osm``). Returns the numbers
     of ways and nodes written.
@@ -65,23 +109,8 @@ def clip_extract(source: Path, target: Path, contour: shapely.Geometry) -> tuple
         pyosmium cannot read ``source`` (truncated or not a PBF).
     """
     try:
-        inside = _Inside(contour)
-        kept_ways: set[int] = set()
-        needed: set[int] = set()
-        inside_ids: set[int] | None = None
-        first = osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
-        for item in first:
-            if item.is_node():
-                if item.location.valid():
-                    inside.add(item.id, item.location.x, item.location.y)
-                continue
-            if inside_ids is None:  # PBF and OSM XML list every node before the first way
-                inside_ids = inside.result()
-            if "highway" in item.tags:
-                refs = [node.ref for node in item.nodes]
-                if not inside_ids.isdisjoint(refs):
-                    kept_ways.add(item.id)
-                    needed.update(refs)
+        with tempfile.TemporaryDirectory(prefix="canvass-osm-") as scratch:
+            kept_ways, needed = _select(source, contour, Path(scratch) / "locations.bin")
         temporary = target.with_name(f".part{os.getpid()}.{target.name}")  # the suffix gives the format
         counts = [0, 0]
         with osmium.SimpleWriter(str(temporary), overwrite=True) as writer:
