@@ -192,7 +192,8 @@ def find_coordinate_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
     numbers, precise = {}, {}
     for column in _value_columns(frame):
         text = frame[column].astype("string").str.strip().str.replace(",", ".", regex=False)
-        value = pd.to_numeric(text, errors="coerce")
+        value = pd.to_numeric(text, errors="coerce").astype("float64")
+        value = value.where(np.isfinite(value))  # inf and 1e400 are no coordinates
         # Half the values suffice: the reader then names the rows whose coordinates are not numbers.
         if value.notna().mean() >= 0.5 and (value.dropna() % 1 != 0).mean() > 0.5:
             numbers[column] = value

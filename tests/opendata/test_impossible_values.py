@@ -274,3 +274,14 @@ def test_overseas_points_are_in_france():
     check_in_france([-61.07, 55.45, 166.45, -149.57], [14.60, -20.88, -22.27, -17.53], source="test", where="points")
     with pytest.raises(CoordinateError, match="outside France"):
         check_in_france([13.40], [52.52], source="test", where="points")  # Berlin
+
+
+def test_infinite_number_beside_coordinates_is_no_crash(tmp_path):
+    """Fuzz case ban 1370: a lone data row with 1e400 in a numeric column used to crash the coordinate sniffing."""
+    from canvass.opendata.addresses import read_ban
+
+    path = tmp_path / "adresses-29.csv"
+    path.write_text("id;numero;nom_voie;code_insee;lon;lat\n29039_00000_00001;183795.47;Rue de Kerose;1e400;-3.913795;47.872888\n",
+                    encoding="utf-8")
+    with pytest.raises(InputDataError):
+        read_ban(path)
