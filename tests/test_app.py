@@ -508,14 +508,22 @@ def store_value(data: Path, kind: str, key: str):
 
 @pytest.fixture(scope="module")
 def building_territory(demo_territory, tmp_path_factory):
-    """The demo with one address point holding 12 dwellings: an apartment building, a planning unit of its own."""
+    """The demo with one address point holding 12 dwellings: an apartment building, a planning unit of its own.
+
+    It is the address nearest the first team's meeting place, so that the team's walk starts there.
+    """
     from dataclasses import replace
 
+    import shapely
+
+    from canvass.plan.teams import read_teams
     from canvass.territory.io import load_territory
 
     territory = load_territory(demo_territory / "territory.gpkg")
     addresses, segments = territory.addresses.copy(), territory.segments.copy()
-    point = addresses.index[len(addresses) // 2]
+    start = read_teams(demo_territory / "equipes.csv")[0]
+    place = shapely.Point(start.start_xy)  # Lambert-93, as the territory
+    point = addresses.geometry.distance(place).idxmin()
     segment = segments.geometry.distance(addresses.geometry[point]).idxmin()
     addresses.loc[point, "n_addresses"] = 12.0
     segments.loc[segment, "n_doors"] += 11.0
@@ -529,11 +537,11 @@ def test_field_entry_of_a_building_is_kept_under_its_unit(data, building_territo
     shutil.copy(building_territory / "territory.gpkg", data / "demo" / "territory.gpkg")
     at = planned(logged_in("Territoire"))
     street = at.selectbox(key="adjust_street")
-    buildings = [unit for unit in street.options if "(immeuble, 12 logements)" in street.format_func(unit)]
-    assert len(buildings) == 1
-    building = int(buildings[0])
+    units = at.session_state["job"].problem.units
+    (building,) = units.loc[units["kind"] == "building", "unit_id"].astype(int)  # the one address with 12 dwellings
+    assert "(immeuble, 12 logements)" in street.format_func(building)
     team = at.selectbox(key="adjust_action").options[1]
-    street.set_value(buildings[0]).run()
+    street.set_value(building).run()
     at.selectbox(key="adjust_action").set_value(team).run()
     at.button(key="adjust_apply").click().run()  # reserved to the first team, so that its walk has the building
     assert "Ajustement enregistré : relancez le calcul." in [s.value for s in at.success]
@@ -542,6 +550,7 @@ def test_field_entry_of_a_building_is_kept_under_its_unit(data, building_territo
     at.selectbox(key="field_team").set_value(team).run()
     steps = at.dataframe[0].value
     assert building in steps.index, "the reserved building is not in its team's walk"
+    assert building >= 10_000_000_000  # a unit id of its own (a block of its segment), not the segment's
     row = list(steps.index).index(building)
     assert steps.loc[building, "rue"].endswith("(immeuble, 12 logements)") and steps.loc[building, "portes"] == "12"
     at.session_state[f"field_editor_{team}"] = {"edited_rows": {row: {"faite": True, "frappees": 12, "ouvertes": 7, "soutien": 3, "opposant": 1}},
