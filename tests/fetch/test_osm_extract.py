@@ -8,10 +8,13 @@ import json
 import osmium
 import pandas as pd
 import pytest
+import shapely
 
 from canvass.demo.osm_format import write_osm_pbf
+from canvass.errors import InputDataError
 from canvass.fetch import fetch_commune
-from canvass.fetch.catalogue import load_catalogue
+from canvass.fetch.catalogue import Place, load_catalogue
+from canvass.fetch.osm_extract import clip_extract
 from canvass.fetch.sources import extract_urls
 from canvass.territory.build import build_territory
 from tests.fetch.conftest import write_catalogue
@@ -42,8 +45,6 @@ def _way_ids(path) -> set[int]:
 
 def test_extract_urls_follow_the_departement_table():
     source = load_catalogue()["streets_extract"]
-    from canvass.fetch.catalogue import Place
-
     paris, reunion = extract_urls(source, Place("75116", "Paris 16e", "75")), extract_urls(source, Place("97411", "Saint-Denis", "974"))
     assert paris[0].endswith("/ile_de_france/paris-latest.osm.pbf") and paris[1].endswith("/ile-de-france-latest.osm.pbf")
     assert reunion == ["https://download.geofabrik.de/europe/france/reunion-latest.osm.pbf"]
@@ -77,5 +78,20 @@ def test_overpass_down_uses_the_departement_extract(tmp_path, replay):
     by_extract = build_territory(report.folder, ["75116"]).segments
     assert len(by_extract) == pytest.approx(len(by_overpass), rel=0.01) and len(by_overpass) > 1000
     assert by_extract["length_m"].sum() == pytest.approx(by_overpass["length_m"].sum(), rel=0.01)
-    print(f"segments overpass {len(by_overpass)} extract {len(by_extract)}; km {by_overpass['length_m'].sum() / 1e3:.2f} "
-          f"{by_extract['length_m'].sum() / 1e3:.2f}; ways kept {len(kept)}")
+
+
+def test_clip_keeps_streets_inside_or_crossing_with_all_their_nodes(tmp_path):
+    square = shapely.box(2.0, 48.0, 2.01, 48.01)
+    nodes = pd.DataFrame({"id": range(1, 9), "lon": [2.005, 2.02, 1.99, 2.03, 2.05, 2.06, 2.004, 2.006],
+                          "lat": [48.005, 48.005, 48.005, 48.005, 48.05, 48.05, 48.004, 48.004]})
+    ways = pd.DataFrame({"id": [10, 11, 12, 13], "node_ids": [[1, 2], [3, 4], [5, 6], [7, 8]],
+                         "tags": [{"highway": "residential"}, {"highway": "footway"}, {"highway": "primary"}, {"building": "yes"}]})
+    source = write_osm_pbf(nodes, ways, tmp_path / "dep.osm.pbf")
+    target = tmp_path / "commune.osm.pbf"
+    # 10 has a node inside, 11 crosses the square with both nodes outside, 12 is far away, 13 is not a street.
+    assert clip_extract(source, target, square) == (2, 4)
+    assert _way_ids(target) == {10, 11}
+    assert {node.id for node in osmium.FileProcessor(str(target), osmium.osm.NODE)} == {1, 2, 3, 4}
+    (tmp_path / "cut.osm.pbf").write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    with pytest.raises(InputDataError, match="pyosmium cannot read"):
+        clip_extract(tmp_path / "cut.osm.pbf", tmp_path / "out.osm.pbf", square)
