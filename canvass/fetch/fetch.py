@@ -86,6 +86,11 @@ def _drop_hint(source: str, folder: Path, urls: list[str], catalogue: dict, plac
                 f"from {urls[0] if urls else catalogue['results']['general_url']} and {where}")
     if source == "bureaux":
         return f"download the bureaux de vote contours from {urls[0] if urls else catalogue['bureaux_national']['url']} and {where}"
+    if source == "streets" and catalogue.get("streets_extract"):
+        extracts = sources.extract_urls(catalogue["streets_extract"], place)
+        if extracts:
+            return (f"export the commune's streets from Overpass, or cut the département's OSM extract {extracts[0]} "
+                    f"to commune_{place.code}.geojson (osmium extract -p), and {where}")
     return f"download {urls[0] if urls else 'the file'} and {where}"
 
 

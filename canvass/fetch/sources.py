@@ -370,6 +370,8 @@ def _streets_extract(job: Job, source: dict) -> Fetched:
             errors.append(str(error))
     else:
         raise FetchError(urls[0], "; ".join(errors))
+    if not (job.feature.get("geometry") or {}).get("coordinates"):
+        raise FetchError(fetched.urls[-1], f"geo.api gave no contour of {job.place.code} to cut the extract with")
     contour = shapely.geometry.shape(job.feature["geometry"])
     target = job.folder / job.place.fill(source["file"])
     ways, nodes = clip_extract(path, target, contour)

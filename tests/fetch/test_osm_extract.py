@@ -95,3 +95,13 @@ def test_clip_keeps_streets_inside_or_crossing_with_all_their_nodes(tmp_path):
     (tmp_path / "cut.osm.pbf").write_bytes(source.read_bytes()[: source.stat().st_size // 2])
     with pytest.raises(InputDataError, match="pyosmium cannot read"):
         clip_extract(tmp_path / "cut.osm.pbf", tmp_path / "out.osm.pbf", square)
+
+
+def test_overpass_and_extract_both_down_say_where_to_get_the_streets(tmp_path, replay):
+    catalogue = write_catalogue(tmp_path / "catalogue.toml", replay)
+    replay.faults["/overpass"] = "503"
+    report = fetch_commune("75116", tmp_path / "out", catalogue=catalogue, cache_dir=tmp_path / "cache", only=["commune", "streets"])
+    streets = next(item for item in report.outcomes if item.source == "streets")
+    assert not streets.ok and "503" in streets.error and "département extract" in streets.error and "404" in streets.error
+    assert EXTRACT_PATH in streets.drop_hint and "commune_75116.geojson" in streets.drop_hint
+    assert replay.hits[EXTRACT_PATH] == 1 and replay.hits["/geofabrik/ile-de-france-latest.osm.pbf"] == 1
