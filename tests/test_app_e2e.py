@@ -31,15 +31,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app served by `streamlit run` on a free port, on a data folder holding the built demo."""
-    data = tmp_path_factory.mktemp("data")
-    write_demo(data / "demo")
-    save_territory(build_territory(data / "demo", [DEMO_COMMUNE]), data / "demo" / "territory.gpkg")
+def _serve(data: Path):
+    """`streamlit run app.py` on a free port over the data folder ``data``; yields its address, stops it after."""
     port = _free_port()
     env = {**os.environ, "CANVASS_DATA": str(data), "CANVASS_PASSWORD": PASSWORD, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     env.pop("DATABASE_URL", None)
+    env.pop("CANVASS_PUBLIC_URL", None)  # team links take the browser's address
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1"],
@@ -57,9 +54,27 @@ def server(tmp_path_factory):
             process.kill()
             pytest.fail(f"streamlit did not start:\n{process.stdout.read().decode(errors='replace')}")
         time.sleep(0.3)
-    yield url, data
+    yield url
     process.terminate()
     process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on a data folder holding the built demo."""
+    data = tmp_path_factory.mktemp("data")
+    write_demo(data / "demo")
+    save_territory(build_territory(data / "demo", [DEMO_COMMUNE]), data / "demo" / "territory.gpkg")
+    for url in _serve(data):
+        yield url, data
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory):
+    """The app on an empty data folder: the organiser imports the territory from a folder of the server."""
+    data = tmp_path_factory.mktemp("vide")
+    for url in _serve(data):
+        yield url, data
 
 
 @pytest.fixture(scope="module")
@@ -127,4 +142,138 @@ def test_wrong_password_in_the_browser_shows_nothing(server, browser):
     page.get_by_role("button", name="Entrer").click()
     expect(page.get_by_text("Mot de passe incorrect.")).to_be_visible(timeout=30_000)
     assert page.get_by_text("Étapes").count() == 0 and page.get_by_text("Bureaux de vote").count() == 0
+    page.close()
+
+
+ARTIFACTS = ROOT / "artifacts"
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"paris_{name}.png"), full_page=False)
+
+
+def _go(page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=60_000)
+
+
+def _shortest_search(page) -> None:
+    slider = page.get_by_test_id("stSlider").filter(has_text="Durée du calcul (secondes)").get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    expect(slider).to_have_value("5")
+
+
+def _plan_walks(data: Path):
+    from canvass.plan.io import load_plan
+
+    return load_plan(data / "plans" / "plan_demo.gpkg")[2]
+
+
+def test_paris_16e_from_import_to_the_field_and_a_new_plan(empty_server, browser):
+    """Paris 16e in Chromium: import, priorities (camp « centre »), teams, plan, share, a volunteer's phone, the field, a new plan."""
+    from tests.helpers import real
+
+    url, data = empty_server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.get_by_label("Votre prénom (pour l’historique)").fill("Dominique")
+    page.get_by_label("Mot de passe de la campagne").fill(PASSWORD)
+    page.get_by_role("button", name="Entrer").click()
+    expect(page.get_by_text("Étapes")).to_be_visible()
+
+    # Territoire: the commune's files, from a folder of the server.
+    page.get_by_text("Dossier sur le serveur", exact=True).click()
+    page.get_by_label("Dossier sur le serveur (fichiers de la commune : bureaux, résultats, IRIS, rues…)").fill(str(real("paris-16e")))
+    page.get_by_label("Code(s) INSEE, séparés par des virgules").fill("75116")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Importer").click()
+    expect(page.get_by_text("Territoire de ")).to_be_visible(timeout=240_000)
+    bureaux = page.get_by_test_id("stMetric").filter(has_text="Bureaux de vote")
+    expect(bureaux).to_contain_text("68")
+    expect(page.get_by_text("17 bureaux sur 68 n’ont aucune rue", exact=False)).to_be_visible()
+    _shot(page, "1_territoire")
+
+    # Priorités: the centre, which has candidates in every election here.
+    _go(page, "Priorités")
+    camp = page.get_by_role("textbox", name="Notre camp (famille, nuances ou noms ; ELECTION=… pour un scrutin)")
+    camp.fill("centre")
+    camp.press("Enter")
+    expect(page.get_by_text("Bureaux par priorité")).to_be_visible()
+    expect(page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first).to_be_visible()
+    assert page.get_by_test_id("stAlertContentError").count() == 0
+    _shot(page, "2_priorites")
+
+    _go(page, "Équipes")
+    expect(page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first).to_be_visible()
+    _shot(page, "3_equipes")
+
+    # Plan: the shortest search.
+    _go(page, "Plan")
+    _shortest_search(page)
+    page.get_by_role("button", name="Lancer le calcul").click()
+    expect(page.get_by_text("Part de marche")).to_be_visible(timeout=180_000)
+    frame = page.frame_locator("iframe").first
+    expect(frame.locator(".leaflet-container")).to_be_visible()
+    assert frame.locator("path.leaflet-interactive").count() > 10
+    _shot(page, "4_plan")
+    first = _plan_walks(data)
+    assert len(first) > 0
+
+    # Partager: the team pages, published as static files; one opened on a phone.
+    _go(page, "Partager")
+    page.get_by_role("button", name="Préparer les cartes et les feuilles").click()
+    expect(page.get_by_role("button", name="Feuille (PDF)").first).to_be_visible(timeout=240_000)
+    _shot(page, "5_partager")
+    link = page.locator("code").first.inner_text()
+    assert link.startswith(f"{url}/app/static/partage/") and link.endswith(".html")
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(link)
+    expect(phone.locator(".leaflet-container")).to_be_visible(timeout=60_000)
+    assert phone.locator(".leaflet-container").bounding_box()["height"] >= 400
+    assert phone.locator("path.leaflet-interactive").count() > 0
+    _shot(phone, "6_benevole_telephone")
+    phone.close()
+
+    # Terrain: the first two steps of the first team, counts typed into the table's cells.
+    _go(page, "Terrain")
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    box = grid.locator("canvas").first.bounding_box()
+    for row, (knocked, opened) in enumerate(((10, 4), (7, 2))):
+        for column, count in ((5, knocked), (6, opened)):  # N°, Rue, Portes, Saisie, Faite, then Frappées and Ouvertes
+            page.mouse.click(box["x"] + 20, box["y"] + 35 * (row + 1) + 17)  # the step's number, then across with the keyboard
+            for _ in range(column):
+                page.keyboard.press("ArrowRight")
+            page.keyboard.press("Enter")  # opens the cell's editor
+            editor = page.locator("#portal input").first
+            editor.fill(str(count))
+            editor.press("Enter")
+    _shot(page, "7_terrain_saisie")
+    page.get_by_role("button", name="Enregistrer la séance").click()
+    expect(page.get_by_text("2 étape(s) enregistrée(s).")).to_be_visible()
+    _shot(page, "8_terrain_enregistre")
+    from canvass.campaign.store import open_store
+
+    with open_store(data / "campagne.sqlite") as store:
+        log = store.field_log(store.find_campaign("demo"))
+    assert sorted(log["doors_knocked"]) == [7, 10] and sorted(log["doors_opened"]) == [2, 4]
+    recorded = set(log["segment_id"].astype("int64"))
+
+    # A new plan leaves the recorded steps out.
+    before = (data / "plans" / "plan_demo.gpkg").stat().st_mtime
+    _go(page, "Plan")
+    _shortest_search(page)
+    page.get_by_role("button", name="Lancer le calcul").click()
+    deadline = time.monotonic() + 180
+    while (data / "plans" / "plan_demo.gpkg").stat().st_mtime == before and time.monotonic() < deadline:
+        time.sleep(1)
+    expect(page.get_by_role("button", name="Lancer le calcul")).to_be_enabled(timeout=60_000)
+    expect(page.frame_locator("iframe").first.locator(".leaflet-container")).to_be_visible()
+    _shot(page, "9_nouveau_plan")
+    again = _plan_walks(data)
+    assert len(again) > 0 and recorded <= set(first["segment_id"].astype("int64"))
+    assert not recorded & set(again["segment_id"].astype("int64"))
     page.close()
