@@ -303,10 +303,10 @@ def fetch_ban(job: Job) -> Fetched:
 
 def fetch_streets(job: Job) -> Fetched:
     """OSM ways with ``highway`` inside the commune: Overpass (``ref:INSEE``), else the département extract clipped to the contour."""
+    fallback = job.catalogue.get("streets_extract")
     try:
-        return _streets_overpass(job)
+        fetched = _streets_overpass(job)
     except FetchError as error:
-        fallback = job.catalogue.get("streets_extract")
         if not fallback:
             raise
         try:
@@ -314,7 +314,12 @@ def fetch_streets(job: Job) -> Fetched:
         except (FetchError, InputDataError) as extract_error:
             raise FetchError(error.url, f"{error.reason}; département extract: {extract_error}") from extract_error
         fetched.notes.insert(0, f"Overpass failed ({error.reason[:200]}): département extract used")
-        return fetched
+    # A street file of the other route, left by an earlier fetch, would be read instead of this one.
+    for other in (job.catalogue["streets"], fallback or {}):
+        stale = job.folder / job.place.fill(other.get("file", ""))
+        if other.get("file") and stale not in fetched.files:
+            stale.unlink(missing_ok=True)
+    return fetched
 
 
 def _streets_overpass(job: Job) -> Fetched:
@@ -356,11 +361,13 @@ def extract_urls(source: dict, place: Place) -> list[str]:
 
 
 def _streets_extract(job: Job, source: dict) -> Fetched:
-    """The first département extract that downloads, cut to the ``highway`` ways with a node in the commune contour."""
+    """The first département extract that downloads, cut to the ``highway`` ways inside or crossing the commune contour."""
     fetched = Fetched(info=source)
     urls = extract_urls(source, job.place)
     if not urls:
         raise FetchError(source["urls"][0], f"no extract of département {job.place.dep} in the catalogue's table")
+    if not (job.feature.get("geometry") or {}).get("coordinates"):
+        raise FetchError(urls[0], f"geo.api gave no contour of {job.place.code} to cut the extract with")
     errors = []
     for url in urls:
         try:
@@ -370,8 +377,6 @@ def _streets_extract(job: Job, source: dict) -> Fetched:
             errors.append(str(error))
     else:
         raise FetchError(urls[0], "; ".join(errors))
-    if not (job.feature.get("geometry") or {}).get("coordinates"):
-        raise FetchError(fetched.urls[-1], f"geo.api gave no contour of {job.place.code} to cut the extract with")
     contour = shapely.geometry.shape(job.feature["geometry"])
     target = job.folder / job.place.fill(source["file"])
     ways, nodes = clip_extract(path, target, contour)

@@ -2,7 +2,8 @@
 
 Nothing here is committed data: every response is built in tmp_path from the shared files
 (read in place), in the publisher's own format: geo.api features, city bureau layers,
-data.gouv aggregated parquets, Ministry raw CSVs, an IGN WFS, INSEE zips, an Overpass answer.
+data.gouv aggregated parquets, Ministry raw CSVs, an IGN WFS, INSEE zips, an Overpass answer
+(the département PBF extract of the fallback is built by its own test).
 """
 
 from __future__ import annotations

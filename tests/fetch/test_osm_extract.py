@@ -79,6 +79,11 @@ def test_overpass_down_uses_the_departement_extract(tmp_path, replay):
     assert len(by_extract) == pytest.approx(len(by_overpass), rel=0.01) and len(by_overpass) > 1000
     assert by_extract["length_m"].sum() == pytest.approx(by_overpass["length_m"].sum(), rel=0.01)
 
+    del replay.faults["/overpass"]  # Overpass back: the next fetch into the same folder drops the extract's file
+    again = fetch_commune("75116", report.folder, cache_dir=tmp_path / "cache2", **options)
+    assert next(item for item in again.outcomes if item.source == "streets").ok
+    assert (report.folder / "osm_overpass_75116.json").exists() and not clipped.exists()
+
 
 def test_clip_keeps_streets_inside_or_crossing_with_all_their_nodes(tmp_path):
     square = shapely.box(2.0, 48.0, 2.01, 48.01)
