@@ -503,6 +503,13 @@ def _graphml_segments(path: Path) -> gpd.GeoDataFrame:
             source=path,
             hint="save the graph with osmnx.save_graphml without relabelling its nodes",
         ) from error
+    if node_ids.has_duplicates:  # "7" and "+7" are two GraphML ids but one OSM node
+        raise InputDataError(
+            "several graph nodes have the same OSM node id",
+            source=path,
+            codes=node_ids[node_ids.duplicated()].unique(),
+            hint="save the graph with osmnx.save_graphml without relabelling its nodes",
+        )
     tags = pd.DataFrame(
         {key: _first_of_list(edges[key]) if key in edges else pd.Series(pd.NA, index=edges.index, dtype="string")
          for key in (*TAG_KEYS, "osmid")}

@@ -285,3 +285,17 @@ def test_infinite_number_beside_coordinates_is_no_crash(tmp_path):
                     encoding="utf-8")
     with pytest.raises(InputDataError):
         read_ban(path)
+
+
+def test_graphml_node_ids_equal_as_numbers_are_a_clear_error(tmp_path):
+    """Fuzz case graphml 7890: nodes "7" and "+7" are one OSM node; reading used to crash on the repeated id."""
+    import networkx as nx
+
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    graph.add_node("7", x="2.2801", y="48.8601")
+    graph.add_node("+7", x="2.2809", y="48.8605")
+    graph.add_edge("7", "+7", osmid="100", highway="residential")
+    path = tmp_path / "graph.graphml"
+    nx.write_graphml(graph, path)
+    with pytest.raises(InputDataError, match="same OSM node id"):
+        read_streets(path)
