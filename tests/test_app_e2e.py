@@ -158,6 +158,7 @@ def _shot(page, name: str) -> None:
 def _go(page, name: str) -> None:
     page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
     expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=SLOW)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=SLOW)  # the former page's elements are gone
 
 
 def _shortest_search(page) -> None:
