@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -209,7 +210,7 @@ def _classify_points(path: Path, columns: list[str]) -> InputFile:
     # Only keys that carry their commune (29039_1) tell REU points from house numbers beside a
     # commune code; the head of a file sorted by bureau holds too few bureaux to judge more.
     for column in sample.columns:
-        if codes.parse_bureau_codes(sample[column])["form"].eq("key").fillna(False).mean() >= sniff.MIN_SHARE:
+        if codes.parse_bureau_codes(sample[column])["form"].eq("key").fillna(False).mean() >= sniff.MIN_SHARE and not _is_id_prefix(sample, column):
             return InputFile(path, "reu")
     if sniff.find_commune_columns(sample):
         return InputFile(path, "ban")
@@ -219,6 +220,14 @@ def _classify_points(path: Path, columns: list[str]) -> InputFile:
         reason=f"a table whose columns match no known layout (nor address points: {coordinates[0]!r}/{coordinates[1]!r} "
         "could be coordinates, but no column holds bureau keys such as 29039_1 or INSEE commune codes)",
     )
+
+
+def _is_id_prefix(sample: pd.DataFrame, column: str) -> bool:
+    """Whether ``column`` begins another column's values: a BAN street code (``29019_0336``, FANTOIR) that reads like a
+    bureau key, inside the address id ``29019_0336_00012``; REU bureau keys begin nothing."""
+    prefixes = (sample[column].fillna("").astype(str) + "_").tolist()
+    return any(np.mean([text.startswith(prefix) for text, prefix in zip(sample[other].fillna("").astype(str), prefixes)]) >= sniff.MIN_SHARE
+               for other in sample.columns if other != column)
 
 
 def _table_sample(path: Path, columns: list[str], rows: int = 2000) -> pd.DataFrame | None:

@@ -193,3 +193,14 @@ def test_ban_with_unseen_commune_and_coordinate_names(tmp_path):
     assert classify_file(path).kind == "ban"
     points = read_ban(path, communes=["29019"])
     assert points["commune"].tolist() == ["29019", "29019"] and points["housenumber"].tolist() == ["1", "3bis"]
+
+
+def test_a_ban_file_is_not_taken_for_reu_points(tmp_path):
+    """BAN street codes (id_fantoir 29999_0336) read like bureau keys; they begin the address ids, REU keys begin nothing."""
+    from canvass.demo import write_demo
+    from canvass.opendata.detect import classify_file
+
+    write_demo(tmp_path / "demo")
+    ban = next((tmp_path / "demo").glob("adresses-*.csv"))
+    assert classify_file(ban).kind == "ban"
+    assert classify_file(real("concarneau-douarnenez/reu_adresses_geolocalisees_29039_29046_29116.csv")).kind == "reu"
