@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -240,23 +241,17 @@ def test_paris_16e_from_import_to_the_field_and_a_new_plan(empty_server, browser
     _shot(phone, "6_benevole_telephone")
     phone.close()
 
-    # Terrain: the first two steps of the first team, counts typed into the table's cells.
+    # Terrain: the field sheet of the first team's first two steps, uploaded through the page as a CSV.
+    # (Typing into the table's cells is covered by the AppTest walk: the grid is a canvas whose cells a browser test can only hit by pixels.)
     _go(page, "Terrain")
-    grid = page.get_by_test_id("stDataFrame").first
-    expect(grid).to_be_visible(timeout=SLOW)
-    box = grid.locator("canvas").first.bounding_box()
-    for row, (knocked, opened) in enumerate(((10, 4), (7, 2))):
-        for column, count in ((5, knocked), (6, opened)):  # N°, Rue, Portes, Saisie, Faite, then Frappées and Ouvertes
-            page.mouse.click(box["x"] + 20, box["y"] + 35 * (row + 1) + 17)  # the step's number, then across with the keyboard
-            for _ in range(column):
-                page.keyboard.press("ArrowRight")
-            page.keyboard.press("Enter")  # opens the cell's editor
-            editor = page.locator("#portal input").first
-            editor.fill(str(count))
-            editor.press("Enter")
-    _shot(page, "7_terrain_saisie")
-    page.get_by_role("button", name="Enregistrer la séance").click()
-    expect(page.get_by_text("2 étape(s) enregistrée(s).")).to_be_visible(timeout=SLOW)
+    steps = first[first["team"] == first["team"].iloc[0]].sort_values("order").head(2)
+    sheet = Path(tempfile.mkdtemp()) / "terrain.csv"
+    sheet.write_text("equipe;segment_id;portes_frappees;portes_ouvertes\n"
+                     + "".join(f"{team};{unit};{knocked};{opened}\n" for team, unit, (knocked, opened)
+                               in zip(steps["team"], steps["segment_id"], ((10, 4), (7, 2)))), encoding="utf-8")
+    page.locator("input[type=file]").last.set_input_files(str(sheet))
+    page.get_by_role("button", name="Importer le CSV").click()
+    expect(page.get_by_text("Import terminé", exact=False).first).to_be_visible(timeout=SLOW)
     _shot(page, "8_terrain_enregistre")
     from canvass.campaign.store import open_store
 
